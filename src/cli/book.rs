@@ -1,0 +1,203 @@
+//! `leadq show` and `leadq log`: one lead's record, and logging what happened.
+
+use serde_json::json;
+
+use super::{CliResult, TextFormat, bad_input};
+use crate::core::clock::{format_age, format_datetime, parse_follow_up};
+use crate::core::model::{ActivityKind, Lead, Timestamp, format_number};
+use crate::core::text::{sanitize, sanitize_multiline};
+use crate::store::Store;
+use crate::store::worklog::{self, LogRequest, WorkError};
+
+/// ISO 8601 UTC, as the JSON outputs write times.
+pub(crate) fn iso(ts: Timestamp) -> String {
+    format_datetime(ts).replace(' ', "T") + ":00Z"
+}
+
+/// A lead's fields as a JSON object (the shape `show --format json` documents).
+pub(crate) fn lead_json(lead: &Lead) -> serde_json::Value {
+    let attrs: serde_json::Map<String, serde_json::Value> = lead
+        .attrs
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                crate::core::model::AttrValue::Text(t) => json!(t),
+                crate::core::model::AttrValue::Number(n) => json!(n),
+                crate::core::model::AttrValue::Bool(b) => json!(b),
+                crate::core::model::AttrValue::Date(d) => json!(iso(*d)),
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    json!({
+        "id": lead.id,
+        "name": lead.name,
+        "email": lead.email,
+        "phone": lead.phone,
+        "title": lead.title,
+        "account": lead.account,
+        "source": lead.source,
+        "country": lead.country,
+        "industry": lead.industry,
+        "employees": lead.employees,
+        "owner": lead.owner,
+        "stage": lead.stage,
+        "stage_entered": iso(lead.stage_entered),
+        "next_action": lead.next_action.as_ref().map(|n| json!({"due": iso(n.due), "note": n.note})),
+        "deal_value": lead.deal_value,
+        "created": iso(lead.created),
+        "attributes": attrs,
+    })
+}
+
+pub fn show(store: &Store, key: &str, format: TextFormat, now: Timestamp) -> CliResult {
+    let lead = store.find_lead(key)?;
+    let activities = store.activities_of(lead.id)?;
+    let outcomes = store.outcomes_of(lead.id)?;
+    if format == TextFormat::Json {
+        let mut obj = lead_json(&lead);
+        obj["outcomes"] = outcomes
+            .iter()
+            .map(|o| json!({"id": o.seq, "outcome": o.outcome, "at": iso(o.at), "note": o.note, "undone": o.undone}))
+            .collect();
+        obj["activities"] = activities
+            .iter()
+            .map(|a| json!({"at": iso(a.at), "kind": activity_words(&a.kind), "detail": a.detail}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&obj).expect("json"));
+        return Ok(());
+    }
+    let s = |t: &str| sanitize(t).into_owned();
+    println!("#{} {}  <{}>", lead.id, s(&lead.name), s(&lead.email));
+    let row = |label: &str, value: String| {
+        if !value.is_empty() {
+            println!("  {label:<12} {value}");
+        }
+    };
+    row("title", s(&lead.title));
+    row("account", s(&lead.account));
+    row("phone", s(&lead.phone));
+    row("source", s(&lead.source));
+    row("country", s(&lead.country));
+    row("industry", s(&lead.industry));
+    row(
+        "employees",
+        lead.employees.map(|e| e.to_string()).unwrap_or_default(),
+    );
+    row("owner", s(&lead.owner));
+    row(
+        "stage",
+        format!(
+            "{} (for {})",
+            s(&lead.stage),
+            format_age(now - lead.stage_entered)
+        ),
+    );
+    row(
+        "deal value",
+        lead.deal_value.map(format_number).unwrap_or_default(),
+    );
+    row(
+        "next action",
+        lead.next_action
+            .as_ref()
+            .map(|n| {
+                format!(
+                    "{} {} ({})",
+                    format_datetime(n.due),
+                    s(&n.note),
+                    format_age(now - n.due)
+                )
+            })
+            .unwrap_or_default(),
+    );
+    row("created", format_datetime(lead.created));
+    if !lead.attrs.is_empty() {
+        println!("attributes");
+        for (k, v) in &lead.attrs {
+            println!("  {:<28} {}", s(k), s(&v.display()));
+        }
+    }
+    println!("activity ({})", activities.len());
+    for a in activities.iter().rev() {
+        let detail = if a.detail.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", s(&a.detail))
+        };
+        println!(
+            "  {}  {}{}",
+            format_datetime(a.at),
+            activity_words(&a.kind),
+            detail
+        );
+    }
+    println!("outcomes ({})", outcomes.len());
+    for o in outcomes.iter().rev() {
+        let undone = if o.undone { " (undone)" } else { "" };
+        let note = if o.note.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", sanitize_multiline(&o.note))
+        };
+        println!(
+            "  #{} {}  {}{}{}",
+            o.seq,
+            format_datetime(o.at),
+            o.outcome,
+            undone,
+            note
+        );
+    }
+    Ok(())
+}
+
+fn activity_words(kind: &ActivityKind) -> String {
+    match kind {
+        ActivityKind::Signal(sig) => sig.label().to_string(),
+        ActivityKind::Outcome(o) => format!("outcome: {o}"),
+        ActivityKind::StageChange { from, to } => format!("stage {from} → {to}"),
+        ActivityKind::Note => "note".to_string(),
+    }
+}
+
+pub struct LogArgs {
+    pub note: Option<String>,
+    pub value: Option<f64>,
+    pub follow_up: Option<String>,
+}
+
+pub fn log(store: &Store, key: &str, outcome: &str, args: LogArgs, now: Timestamp) -> CliResult {
+    let lead = store.find_lead(key)?;
+    let follow_up = match &args.follow_up {
+        Some(text) => {
+            Some(parse_follow_up(text, now).map_err(|e| bad_input(format!("--follow-up: {e}")))?)
+        }
+        None => None,
+    };
+    let req = LogRequest {
+        outcome: outcome.to_string(),
+        note: args.note.unwrap_or_default(),
+        value: args.value,
+        follow_up,
+    };
+    let rec =
+        worklog::log_outcome(store, lead.id, &req, Vec::new(), None, now).map_err(|e| match e {
+            WorkError::Store(e) => e.into(),
+            e if e.is_bad_input() => bad_input(e.to_string()),
+            e => super::CliError::Runtime(e.into()),
+        })?;
+    let lead = store.find_lead(&lead.id.to_string())?;
+    println!(
+        "logged #{}: {} on lead {} ({}); stage {}{}",
+        rec.seq,
+        rec.outcome,
+        lead.id,
+        sanitize(&lead.name),
+        lead.stage,
+        lead.next_action
+            .map(|n| format!(", follow up {}", format_datetime(n.due)))
+            .unwrap_or_default()
+    );
+    Ok(())
+}

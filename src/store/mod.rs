@@ -1,0 +1,530 @@
+//! The sled database: trees, schema version, durable writes, and typed access to stored data.
+
+pub mod codec;
+pub mod paths;
+pub mod worklog;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::core::model::{Account, Activity, Lead, LeadId, Pipeline, Timestamp, normalise_email};
+use crate::core::outcome::{OutcomeCatalog, OutcomeRecord};
+
+/// The schema this build writes. Opening a database with a larger one is refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const META_SCHEMA: &[u8] = b"schema_version";
+const META_NEXT_LEAD: &[u8] = b"next_lead_id";
+const META_NEXT_OUTCOME: &[u8] = b"next_outcome_seq";
+const META_PIPELINE: &[u8] = b"pipeline";
+const META_OUTCOMES: &[u8] = b"outcome_catalog";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {} is in use by another leadq process; close it and try again", .path.display())]
+    Locked { path: PathBuf },
+    #[error(
+        "database {} was written by a newer leadq (schema {found}; this build reads up to {SCHEMA_VERSION}); upgrade leadq. Nothing was changed",
+        .path.display()
+    )]
+    NewerSchema { path: PathBuf, found: u32 },
+    #[error(
+        "database {} is damaged: {detail}. Nothing was changed; restore a backup with `leadq restore FILE`",
+        .path.display()
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("database {}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("lead {0} not found; try `leadq list`")]
+    LeadNotFound(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The one database handle of the process. Cheap to clone (sled handles are shared).
+#[derive(Clone)]
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    /// A second handle on sled's data file, to `fsync` after sled's own flush.
+    data_file: std::sync::Arc<File>,
+    pub(crate) leads: sled::Tree,
+    /// Normalised email → lead id (big-endian).
+    pub(crate) emails: sled::Tree,
+    pub(crate) accounts: sled::Tree,
+    /// Key: lead id ++ time ++ sequence, all big-endian.
+    pub(crate) activities: sled::Tree,
+    pub(crate) rules: sled::Tree,
+    #[allow(dead_code)] // filled by learning (weights and their history)
+    pub(crate) weights: sled::Tree,
+    pub(crate) outcomes: sled::Tree,
+    pub(crate) meta: sled::Tree,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the database directory at `path`.
+    ///
+    /// Fails with [`StoreError::Locked`] when another process has it open, with
+    /// [`StoreError::NewerSchema`] for data of a newer leadq, and never writes to a database
+    /// it refuses.
+    pub fn open(path: &Path) -> Result<Store> {
+        let io = |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        paths::create_private_dir(path).map_err(io)?;
+        let db = match sled::Config::new().path(path).open() {
+            Ok(db) => db,
+            Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                return Err(StoreError::Locked {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(sled::Error::Io(e)) => return Err(io(e)),
+            Err(e) => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: e.to_string(),
+                });
+            }
+        };
+        let sled_err = |e: sled::Error| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        };
+        let tree = |name: &str| db.open_tree(name).map_err(sled_err);
+        let data_file = File::open(path.join("db")).map_err(io)?;
+        paths::restrict_file(&path.join("db")).map_err(io)?;
+        let store = Store {
+            path: path.to_path_buf(),
+            leads: tree("leads")?,
+            emails: tree("emails")?,
+            accounts: tree("accounts")?,
+            activities: tree("activities")?,
+            rules: tree("rules")?,
+            weights: tree("weights")?,
+            outcomes: tree("outcomes")?,
+            meta: tree("meta")?,
+            data_file: std::sync::Arc::new(data_file),
+            db,
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    fn check_schema(&self) -> Result<()> {
+        match self.meta.get(META_SCHEMA).map_err(|e| self.sled_error(e))? {
+            Some(v) => {
+                let found = <[u8; 4]>::try_from(v.as_ref())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| self.corrupt("meta", "schema version is not a number"))?;
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::NewerSchema {
+                        path: self.path.clone(),
+                        found,
+                    });
+                }
+                Ok(())
+            }
+            None => {
+                let has_data = [
+                    &self.leads,
+                    &self.activities,
+                    &self.outcomes,
+                    &self.rules,
+                    &self.meta,
+                ]
+                .iter()
+                .any(|t| !t.is_empty());
+                if has_data {
+                    return Err(self.corrupt("meta", "data without a schema version"));
+                }
+                self.meta
+                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+                    .map_err(|e| self.sled_error(e))?;
+                self.flush()
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn sled_error(&self, e: sled::Error) -> StoreError {
+        match e {
+            sled::Error::Io(source) => StoreError::Io {
+                path: self.path.clone(),
+                source,
+            },
+            other => StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: other.to_string(),
+            },
+        }
+    }
+
+    pub(crate) fn corrupt(&self, tree: &str, detail: impl std::fmt::Display) -> StoreError {
+        StoreError::Corrupt {
+            path: self.path.clone(),
+            detail: format!("tree `{tree}`: {detail}"),
+        }
+    }
+
+    /// Makes every write so far durable: sled's flush, then `fsync` of the data file
+    /// (sled 0.34 only uses `sync_file_range` on Linux, which does not persist metadata).
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map_err(|e| self.sled_error(e))?;
+        self.data_file.sync_all().map_err(|source| StoreError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    // ----- typed helpers -----
+
+    pub(crate) fn get_value<T: DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        key: &[u8],
+    ) -> Result<Option<T>> {
+        match tree.get(key).map_err(|e| self.sled_error(e))? {
+            None => Ok(None),
+            Some(bytes) => codec::decode(&bytes)
+                .map(Some)
+                .map_err(|e| self.decode_error(tree, key, e)),
+        }
+    }
+
+    pub(crate) fn put_value<T: Serialize>(
+        &self,
+        tree: &sled::Tree,
+        key: &[u8],
+        value: &T,
+    ) -> Result<()> {
+        tree.insert(key, codec::encode(value))
+            .map(|_| ())
+            .map_err(|e| self.sled_error(e))
+    }
+
+    pub(crate) fn decode_error(
+        &self,
+        tree: &sled::Tree,
+        key: &[u8],
+        e: codec::CodecError,
+    ) -> StoreError {
+        let name = String::from_utf8_lossy(&tree.name()).into_owned();
+        match e {
+            codec::CodecError::NewerFormat { found } => StoreError::NewerSchema {
+                path: self.path.clone(),
+                found: found as u32,
+            },
+            e => self.corrupt(&name, format!("key {} {e}", hex(key))),
+        }
+    }
+
+    /// Iterates a tree's values in key order, decoding each.
+    pub(crate) fn iter_values<'a, T: DeserializeOwned + 'a>(
+        &'a self,
+        tree: &'a sled::Tree,
+        iter: sled::Iter,
+    ) -> impl Iterator<Item = Result<T>> + 'a {
+        iter.map(move |item| {
+            let (k, v) = item.map_err(|e| self.sled_error(e))?;
+            codec::decode(&v).map_err(|e| self.decode_error(tree, &k, e))
+        })
+    }
+
+    /// A setting or other small value from the `meta` tree.
+    pub fn get_meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        self.get_value(&self.meta, key.as_bytes())
+    }
+
+    pub fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        self.put_value(&self.meta, key.as_bytes(), value)
+    }
+
+    fn next_counter(&self, key: &[u8], n: u64) -> Result<u64> {
+        let mut first = 0;
+        self.meta
+            .update_and_fetch(key, |old| {
+                let cur = old
+                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(1);
+                first = cur;
+                Some((cur + n).to_be_bytes().to_vec())
+            })
+            .map_err(|e| self.sled_error(e))?;
+        Ok(first)
+    }
+
+    /// Reserves `n` consecutive new lead ids and returns the first.
+    pub fn reserve_lead_ids(&self, n: u64) -> Result<LeadId> {
+        self.next_counter(META_NEXT_LEAD, n)
+    }
+
+    // ----- settings -----
+
+    pub fn pipeline(&self) -> Result<Pipeline> {
+        Ok(self
+            .get_value(&self.meta, META_PIPELINE)?
+            .unwrap_or_default())
+    }
+
+    pub fn set_pipeline(&self, p: &Pipeline) -> Result<()> {
+        self.put_value(&self.meta, META_PIPELINE, p)
+    }
+
+    pub fn outcome_catalog(&self) -> Result<OutcomeCatalog> {
+        Ok(self
+            .get_value(&self.meta, META_OUTCOMES)?
+            .unwrap_or_default())
+    }
+
+    pub fn set_outcome_catalog(&self, c: &OutcomeCatalog) -> Result<()> {
+        self.put_value(&self.meta, META_OUTCOMES, c)
+    }
+
+    // ----- leads -----
+
+    pub fn lead(&self, id: LeadId) -> Result<Option<Lead>> {
+        self.get_value(&self.leads, &id.to_be_bytes())
+    }
+
+    /// Finds a lead by id or by exact email (case-insensitive).
+    pub fn find_lead(&self, key: &str) -> Result<Lead> {
+        let key = key.trim();
+        let found = if let Ok(id) = key.parse::<LeadId>() {
+            self.lead(id)?
+        } else if let Some(email) = normalise_email(key) {
+            match self
+                .emails
+                .get(email.as_bytes())
+                .map_err(|e| self.sled_error(e))?
+            {
+                Some(id) => {
+                    let id = <[u8; 8]>::try_from(id.as_ref())
+                        .map_err(|_| self.corrupt("emails", "bad lead id"))?;
+                    self.lead(u64::from_be_bytes(id))?
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        found.ok_or_else(|| StoreError::LeadNotFound(key.to_string()))
+    }
+
+    /// Lead id registered for an email, if any.
+    pub fn lead_id_by_email(&self, email: &str) -> Result<Option<LeadId>> {
+        let Some(email) = normalise_email(email) else {
+            return Ok(None);
+        };
+        Ok(self
+            .emails
+            .get(email.as_bytes())
+            .map_err(|e| self.sled_error(e))?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// Inserts or replaces a lead and keeps the email index in step.
+    pub fn put_lead(&self, lead: &Lead) -> Result<()> {
+        let key = lead.id.to_be_bytes();
+        let old: Option<Lead> = self.get_value(&self.leads, &key)?;
+        if let Some(old_email) = old.as_ref().and_then(Lead::email_key)
+            && Some(&old_email) != lead.email_key().as_ref()
+        {
+            self.emails
+                .remove(old_email.as_bytes())
+                .map_err(|e| self.sled_error(e))?;
+        }
+        if let Some(email) = lead.email_key() {
+            self.emails
+                .insert(email.as_bytes(), &key)
+                .map_err(|e| self.sled_error(e))?;
+        }
+        self.put_value(&self.leads, &key, lead)
+    }
+
+    /// Writes many new leads at once (import, demo). Their ids must be fresh.
+    pub fn insert_leads(&self, leads: &[Lead]) -> Result<()> {
+        let (mut batch, mut emails) = (sled::Batch::default(), sled::Batch::default());
+        for lead in leads {
+            let key = lead.id.to_be_bytes();
+            batch.insert(&key, codec::encode(lead));
+            if let Some(email) = lead.email_key() {
+                emails.insert(email.as_bytes(), &key);
+            }
+        }
+        self.leads
+            .apply_batch(batch)
+            .map_err(|e| self.sled_error(e))?;
+        self.emails
+            .apply_batch(emails)
+            .map_err(|e| self.sled_error(e))
+    }
+
+    pub fn leads(&self) -> impl Iterator<Item = Result<Lead>> + '_ {
+        self.iter_values(&self.leads, self.leads.iter())
+    }
+
+    /// Number of leads (walks the tree: O(n)).
+    pub fn lead_count(&self) -> usize {
+        self.leads.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.leads.is_empty()
+    }
+
+    // ----- accounts -----
+
+    pub fn account(&self, name: &str) -> Result<Option<Account>> {
+        self.get_value(&self.accounts, Account::key(name).as_bytes())
+    }
+
+    pub fn put_account(&self, account: &Account) -> Result<()> {
+        self.put_value(
+            &self.accounts,
+            Account::key(&account.name).as_bytes(),
+            account,
+        )
+    }
+
+    pub fn insert_accounts(&self, accounts: &[Account]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for a in accounts {
+            batch.insert(Account::key(&a.name).as_bytes(), codec::encode(a));
+        }
+        self.accounts
+            .apply_batch(batch)
+            .map_err(|e| self.sled_error(e))
+    }
+
+    pub fn accounts(&self) -> impl Iterator<Item = Result<Account>> + '_ {
+        self.iter_values(&self.accounts, self.accounts.iter())
+    }
+
+    // ----- activities -----
+
+    /// A fresh key for a new activity.
+    pub(crate) fn new_activity_key(&self, a: &Activity) -> Result<[u8; 24]> {
+        let seq = self.db.generate_id().map_err(|e| self.sled_error(e))?;
+        let mut key = [0u8; 24];
+        key[..8].copy_from_slice(&a.lead.to_be_bytes());
+        key[8..16].copy_from_slice(&time_key(a.at));
+        key[16..].copy_from_slice(&seq.to_be_bytes());
+        Ok(key)
+    }
+
+    pub fn add_activity(&self, a: &Activity) -> Result<()> {
+        let key = self.new_activity_key(a)?;
+        self.put_value(&self.activities, &key, a)
+    }
+
+    pub fn insert_activities(&self, activities: &[Activity]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for a in activities {
+            batch.insert(&self.new_activity_key(a)?, codec::encode(a));
+        }
+        self.activities
+            .apply_batch(batch)
+            .map_err(|e| self.sled_error(e))
+    }
+
+    /// A lead's activity, oldest first.
+    pub fn activities_of(&self, lead: LeadId) -> Result<Vec<Activity>> {
+        self.iter_values(
+            &self.activities,
+            self.activities.scan_prefix(lead.to_be_bytes()),
+        )
+        .collect()
+    }
+
+    /// All activity, grouped by lead, each lead's oldest first.
+    pub fn activities(&self) -> impl Iterator<Item = Result<Activity>> + '_ {
+        self.iter_values(&self.activities, self.activities.iter())
+    }
+
+    /// The key of the newest stored activity equal to `a`.
+    pub(crate) fn activity_key_of(&self, a: &Activity) -> Result<Option<sled::IVec>> {
+        let mut prefix = a.lead.to_be_bytes().to_vec();
+        prefix.extend_from_slice(&time_key(a.at));
+        for item in self.activities.scan_prefix(&prefix).rev() {
+            let (k, v) = item.map_err(|e| self.sled_error(e))?;
+            let stored: Activity =
+                codec::decode(&v).map_err(|e| self.decode_error(&self.activities, &k, e))?;
+            if &stored == a {
+                return Ok(Some(k));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Removes the newest activity equal to `a`; false when there is none.
+    pub fn remove_activity(&self, a: &Activity) -> Result<bool> {
+        match self.activity_key_of(a)? {
+            Some(k) => {
+                self.activities.remove(k).map_err(|e| self.sled_error(e))?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    // ----- outcomes -----
+
+    /// Reserves the sequence number of a new outcome.
+    pub fn next_outcome_seq(&self) -> Result<u64> {
+        self.next_counter(META_NEXT_OUTCOME, 1)
+    }
+
+    pub fn put_outcome(&self, o: &OutcomeRecord) -> Result<()> {
+        self.put_value(&self.outcomes, &o.seq.to_be_bytes(), o)
+    }
+
+    pub fn outcome(&self, seq: u64) -> Result<Option<OutcomeRecord>> {
+        self.get_value(&self.outcomes, &seq.to_be_bytes())
+    }
+
+    /// Every logged outcome in the order it was logged, undone ones included.
+    pub fn outcomes(&self) -> impl DoubleEndedIterator<Item = Result<OutcomeRecord>> + '_ {
+        self.outcomes.iter().map(move |item| {
+            let (k, v) = item.map_err(|e| self.sled_error(e))?;
+            codec::decode(&v).map_err(|e| self.decode_error(&self.outcomes, &k, e))
+        })
+    }
+
+    pub fn outcomes_of(&self, lead: LeadId) -> Result<Vec<OutcomeRecord>> {
+        self.outcomes()
+            .filter(|o| o.as_ref().map_or(true, |o| o.lead == lead))
+            .collect()
+    }
+}
+
+/// Big-endian, sign-flipped, so that byte order is time order for negative times too.
+fn time_key(t: Timestamp) -> [u8; 8] {
+    ((t as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().take(24).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests;
