@@ -5,3 +5,4 @@ pub mod model;
 pub mod outcome;
 pub mod rng;
 pub mod text;
+pub mod weights;
