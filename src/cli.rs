@@ -1,5 +1,6 @@
 //! The command line: argument parsing, dispatch, and exit codes (0 ok, 1 runtime, 2 bad input).
 
+mod backup;
 mod book;
 
 use std::path::PathBuf;
@@ -49,6 +50,10 @@ pub enum Command {
         #[arg(long = "follow-up", value_name = "WHEN")]
         follow_up: Option<String>,
     },
+    /// Write a consistent, checksummed snapshot of the database to FILE (atomically).
+    Backup { file: PathBuf },
+    /// Replace the database with a verified backup; the current one is kept beside it.
+    Restore { file: PathBuf },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,5 +162,7 @@ fn run(cli: Cli) -> CliResult {
             },
             now,
         ),
+        Some(Command::Backup { file }) => backup::backup(&open_store(&cli, &paths)?, file),
+        Some(Command::Restore { file }) => backup::restore(file, &db_path(&cli, &paths), now),
     }
 }

@@ -1,5 +1,6 @@
 //! The sled database: trees, schema version, durable writes, and typed access to stored data.
 
+pub mod backup;
 pub mod codec;
 pub mod paths;
 pub mod worklog;
@@ -52,7 +53,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone)]
 pub struct Store {
     path: PathBuf,
-    db: sled::Db,
+    pub(crate) db: sled::Db,
     /// A second handle on sled's data file, to `fsync` after sled's own flush.
     data_file: std::sync::Arc<File>,
     pub(crate) leads: sled::Tree,
@@ -86,19 +87,29 @@ impl Store {
             source,
         };
         paths::create_private_dir(path).map_err(io)?;
-        let db = match sled::Config::new().path(path).open() {
-            Ok(db) => db,
-            Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
-                return Err(StoreError::Locked {
-                    path: path.to_path_buf(),
-                });
-            }
-            Err(sled::Error::Io(e)) => return Err(io(e)),
-            Err(e) => {
-                return Err(StoreError::Corrupt {
-                    path: path.to_path_buf(),
-                    detail: e.to_string(),
-                });
+        // A handle dropped a moment ago may still be closing on sled's flusher thread, so a
+        // lock conflict is retried briefly before it is reported as another process.
+        let mut attempts = 0;
+        let db = loop {
+            match sled::Config::new().path(path).open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                    attempts += 1;
+                    if attempts >= 10 {
+                        return Err(StoreError::Locked {
+                            path: path.to_path_buf(),
+                        });
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                }
+                Err(sled::Error::Io(e)) => return Err(io(e)),
+                Err(e) => {
+                    let detail = e.to_string();
+                    return Err(StoreError::Corrupt {
+                        path: path.to_path_buf(),
+                        detail,
+                    });
+                }
             }
         };
         let sled_err = |e: sled::Error| StoreError::Corrupt {
