@@ -18,6 +18,10 @@ use crate::core::outcome::{OutcomeCatalog, OutcomeRecord};
 pub const SCHEMA_VERSION: u32 = 1;
 
 const META_SCHEMA: &[u8] = b"schema_version";
+/// Counts durable flushes; mirrored in [`GENERATION_FILE`] to detect lost writes.
+const META_GENERATION: &[u8] = b"generation";
+/// Beside sled's files: the generation of the last flush known to be durable.
+const GENERATION_FILE: &str = "leadq.generation";
 const META_NEXT_LEAD: &[u8] = b"next_lead_id";
 const META_NEXT_OUTCOME: &[u8] = b"next_outcome_seq";
 const META_PIPELINE: &[u8] = b"pipeline";
@@ -91,7 +95,14 @@ impl Store {
         // lock conflict is retried briefly before it is reported as another process.
         let mut attempts = 0;
         let db = loop {
-            match sled::Config::new().path(path).open() {
+            // sled can panic on some damaged files; that is damage, not a crash of leadq.
+            let opened = std::panic::catch_unwind(|| sled::Config::new().path(path).open())
+                .unwrap_or_else(|_| {
+                    Err(sled::Error::Unsupported(
+                        "sled panicked while recovering the log".into(),
+                    ))
+                });
+            match opened {
                 Ok(db) => break db,
                 Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
                     attempts += 1;
@@ -133,7 +144,41 @@ impl Store {
             db,
         };
         store.check_schema()?;
+        store.check_generation()?;
         Ok(store)
+    }
+
+    /// sled recovers a damaged log by stopping at the first bad record, which silently drops
+    /// everything after it. Each flush is counted in the database and, once durable, in a
+    /// small file beside it; a database behind that file has lost confirmed writes.
+    fn check_generation(&self) -> Result<()> {
+        let Ok(text) = std::fs::read_to_string(self.path.join(GENERATION_FILE)) else {
+            return Ok(());
+        };
+        let Ok(confirmed) = text.trim().parse::<u64>() else {
+            return Ok(());
+        };
+        let stored = self.generation()?;
+        if stored < confirmed {
+            return Err(self.corrupt(
+                "log",
+                format!(
+                    "it ends before its last confirmed write (flush {stored} of {confirmed}); \
+                     part of the file was truncated or overwritten"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn generation(&self) -> Result<u64> {
+        Ok(self
+            .meta
+            .get(META_GENERATION)
+            .map_err(|e| self.sled_error(e))?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or(0))
     }
 
     fn check_schema(&self) -> Result<()> {
@@ -198,11 +243,16 @@ impl Store {
     /// Makes every write so far durable: sled's flush, then `fsync` of the data file
     /// (sled 0.34 only uses `sync_file_range` on Linux, which does not persist metadata).
     pub fn flush(&self) -> Result<()> {
+        let generation = self.next_counter(META_GENERATION, 1)? + 1;
         self.db.flush().map_err(|e| self.sled_error(e))?;
-        self.data_file.sync_all().map_err(|source| StoreError::Io {
+        let io = |source| StoreError::Io {
             path: self.path.clone(),
             source,
-        })
+        };
+        self.data_file.sync_all().map_err(io)?;
+        // Written only after the flush is durable, so it can lag the database but never lead
+        // it; it need not be synced itself.
+        std::fs::write(self.path.join(GENERATION_FILE), generation.to_string()).map_err(io)
     }
 
     // ----- typed helpers -----

@@ -165,3 +165,74 @@ fn settings_default_until_saved() {
     assert_eq!(store.pipeline().unwrap().stages.len(), 7);
     assert_eq!(store.outcome_catalog().unwrap(), OutcomeCatalog::default());
 }
+
+fn book_with_leads(path: &Path, n: u64) {
+    let store = Store::open(path).unwrap();
+    for id in 1..=n {
+        store
+            .put_lead(&lead(id, &format!("l{id}@example.com")))
+            .unwrap();
+        if id % 10 == 0 {
+            store.flush().unwrap();
+        }
+    }
+    store.flush().unwrap();
+}
+
+/// Opens a damaged copy: it must either refuse clearly, or hold every confirmed lead.
+fn open_damaged(path: &Path, n: u64) -> Option<StoreError> {
+    match Store::open(path) {
+        Err(e) => Some(e),
+        Ok(store) => {
+            let leads: Vec<_> = store.leads().collect::<Result<_>>().expect("readable");
+            assert_eq!(
+                leads.len() as u64,
+                n,
+                "a damaged database silently lost leads"
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn a_truncated_database_is_refused_with_a_pointer_to_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    book_with_leads(&path, 200);
+    let data = std::fs::read(path.join("db")).unwrap();
+    std::fs::write(path.join("db"), &data[..data.len() / 3]).unwrap();
+    let err = open_damaged(&path, 200).expect("truncation must be detected");
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("leadq restore") && msg.contains("book.db"),
+        "{msg}"
+    );
+    // Refusing wrote nothing of ours: still refused on a second try.
+    assert!(Store::open(&path).is_err());
+}
+
+#[test]
+fn bit_flips_are_refused_or_harmless_never_silent_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean.db");
+    book_with_leads(&clean, 200);
+    let data = std::fs::read(clean.join("db")).unwrap();
+    let mut refused = 0;
+    for i in 1..=12 {
+        let copy = dir.path().join(format!("flip{i}.db"));
+        std::fs::create_dir_all(&copy).unwrap();
+        for f in ["conf", "leadq.generation"] {
+            std::fs::copy(clean.join(f), copy.join(f)).unwrap();
+        }
+        let mut bytes = data.clone();
+        let at = bytes.len() * i / 13;
+        bytes[at] ^= 0x5a;
+        std::fs::write(copy.join("db"), &bytes).unwrap();
+        if open_damaged(&copy, 200).is_some() {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "no flip was detected at all");
+}
