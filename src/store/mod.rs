@@ -91,6 +91,7 @@ impl Store {
             source,
         };
         paths::create_private_dir(path).map_err(io)?;
+        remove_unfinished_snapshots(path).map_err(io)?;
         // A handle dropped a moment ago may still be closing on sled's flusher thread, so a
         // lock conflict is retried briefly before it is reported as another process.
         let mut attempts = 0;
@@ -576,6 +577,39 @@ impl Store {
             .filter(|o| o.as_ref().map_or(true, |o| o.lead == lead))
             .collect()
     }
+}
+
+/// sled 0.34 writes a snapshot to `snap.<lsn>.generating` and renames it when complete, but
+/// on open it also picks up a `.generating` file left by a process killed mid-write and then
+/// refuses the whole database as corrupt. Such a file is never needed: the log it summarises
+/// is still there. It is removed only while no other process holds the database.
+fn remove_unfinished_snapshots(path: &Path) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let unfinished: Vec<PathBuf> = match std::fs::read_dir(path) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p.file_name().unwrap_or_default().to_string_lossy();
+                name.starts_with("snap.") && name.ends_with(".generating")
+            })
+            .collect(),
+        Err(_) => return Ok(()),
+    };
+    if unfinished.is_empty() {
+        return Ok(());
+    }
+    let Ok(data) = File::open(path.join("db")) else {
+        return Ok(());
+    };
+    // SAFETY: flock on a descriptor we own; released when `data` is dropped.
+    let locked = unsafe { libc::flock(data.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    if locked {
+        for p in unfinished {
+            tracing::warn!("removing unfinished sled snapshot {}", p.display());
+            std::fs::remove_file(p)?;
+        }
+    }
+    Ok(())
 }
 
 /// Big-endian, sign-flipped, so that byte order is time order for negative times too.

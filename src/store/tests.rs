@@ -236,3 +236,31 @@ fn bit_flips_are_refused_or_harmless_never_silent_loss() {
     }
     assert!(refused > 0, "no flip was detected at all");
 }
+
+#[test]
+fn a_half_written_snapshot_from_a_killed_process_does_not_block_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    book_with_leads(&path, 20);
+    let junk = path.join("snap.00000000000000FF.generating");
+    std::fs::write(&junk, b"half a snapshot").unwrap();
+    {
+        // Not touched while another handle holds the database.
+        let _held = Store::open(&path);
+    }
+    let store = Store::open(&path).expect("opens despite the unfinished snapshot");
+    assert_eq!(store.lead_count(), 20);
+    assert!(!junk.exists());
+}
+
+#[test]
+fn an_unfinished_snapshot_is_left_alone_while_the_database_is_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    book_with_leads(&path, 3);
+    let _held = Store::open(&path).unwrap();
+    let junk = path.join("snap.00000000000000FF.generating");
+    std::fs::write(&junk, b"in progress").unwrap();
+    assert!(matches!(Store::open(&path), Err(StoreError::Locked { .. })));
+    assert!(junk.exists());
+}
