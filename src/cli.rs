@@ -1,6 +1,7 @@
 //! The command line: argument parsing, dispatch, and exit codes (0 ok, 1 runtime, 2 bad input).
 
 mod book;
+mod io;
 
 use std::path::PathBuf;
 
@@ -48,6 +49,29 @@ pub enum Command {
         /// When to follow up: 2d, 4h, tomorrow 9:00, mon, 2026-12-01.
         #[arg(long = "follow-up", value_name = "WHEN")]
         follow_up: Option<String>,
+    },
+    /// Import leads from a CSV file (comma, semicolon or tab separated; headers of HubSpot,
+    /// Salesforce, Pipedrive and Facebook Lead Ads exports are recognised). Rows with the same
+    /// email (or id column, when there is no email) are merged, never doubled. Rows that cannot
+    /// be imported are written with their line and reason to FILE's stem + `.rejects.csv`.
+    Import {
+        file: PathBuf,
+        /// Map a column onto a field: COL=FIELD, FIELD one of name, first_name, last_name,
+        /// email, phone, title, account, source, country, industry, employees, owner, stage,
+        /// stage_entered, next_action_due, next_action_note, deal_value, created; or
+        /// attr:NAME (keep as attribute NAME), key (match leads by this column) or ignore.
+        #[arg(long = "map", value_name = "COL=FIELD")]
+        map: Vec<String>,
+        /// Check the file and report what would happen; writes nothing, not even the reject
+        /// file.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export all leads as CSV: the standard fields, then one column per custom attribute.
+    Export {
+        /// Write to this file (atomically) instead of standard output.
+        #[arg(long, value_name = "FILE.csv")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -157,5 +181,16 @@ fn run(cli: Cli) -> CliResult {
             },
             now,
         ),
+        Some(Command::Import { file, map, dry_run }) => {
+            let plan = io::prepare_import(file, map)?;
+            let db = db_path(&cli, &paths);
+            let store = if *dry_run && !db.exists() {
+                None
+            } else {
+                Some(open_store(&cli, &paths)?)
+            };
+            io::import(&plan, store.as_ref(), *dry_run, now)
+        }
+        Some(Command::Export { out }) => io::export(&open_store(&cli, &paths)?, out.as_ref()),
     }
 }

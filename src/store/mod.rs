@@ -1,6 +1,8 @@
 //! The sled database: trees, schema version, durable writes, and typed access to stored data.
 
 pub mod codec;
+pub mod export;
+pub mod import;
 pub mod paths;
 pub mod worklog;
 
