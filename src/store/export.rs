@@ -205,3 +205,133 @@ pub fn export_to_file(store: &Store, path: &Path) -> Result<ExportSummary, Expor
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::model::NextAction;
+    use crate::store::import::{ImportOptions, import_csv};
+
+    fn lead(name: &str, email: &str) -> Lead {
+        Lead {
+            name: name.into(),
+            email: email.into(),
+            stage: "New".into(),
+            created: 1_700_000_000,
+            stage_entered: 1_700_000_000,
+            ..Lead::default()
+        }
+    }
+
+    fn sample_book(store: &Store) {
+        let mut a = lead("=HYPERLINK(\"http://evil\")", "ana@acme.com");
+        a.phone = "+1 555 0100".into();
+        a.title = "-CTO".into();
+        a.account = "Acme".into();
+        a.employees = Some(1200);
+        a.deal_value = Some(-12.75);
+        a.stage = "Won".into();
+        a.stage_entered = 1_700_086_400;
+        a.next_action = Some(NextAction {
+            due: 1_700_100_000,
+            note: "@call back".into(),
+        });
+        a.attrs = [
+            ("Score".to_string(), AttrValue::Number(-5.0)),
+            ("Opted In".to_string(), AttrValue::Bool(true)),
+            ("Joined".to_string(), AttrValue::Date(1_700_000_123)),
+            ("Day".to_string(), AttrValue::Date(1_699_920_000)),
+            ("Note".to_string(), AttrValue::Text("=1+2".into())),
+            (
+                "email".to_string(),
+                AttrValue::Text("second address".into()),
+            ),
+            ("Prospect ID".to_string(), AttrValue::Text("p-1".into())),
+        ]
+        .into();
+        let mut b = lead("Bo \"The Boss\", Jr.", "");
+        b.phone = "555".into();
+        b.attrs = [
+            ("Score".to_string(), AttrValue::Number(0.25)),
+            ("Opted In".to_string(), AttrValue::Bool(false)),
+            (
+                "Note".to_string(),
+                AttrValue::Text("'=x\nsecond line".into()),
+            ),
+            ("Prospect ID".to_string(), AttrValue::Text("p-2".into())),
+        ]
+        .into();
+        for (i, mut l) in [a, b].into_iter().enumerate() {
+            l.id = store.reserve_lead_ids(1).unwrap();
+            assert_eq!(l.id, i as u64 + 1);
+            store.put_lead(&l).unwrap();
+        }
+    }
+
+    fn export_text(store: &Store) -> String {
+        let mut out = Vec::new();
+        let s = export_leads(store, &mut out).unwrap();
+        assert_eq!(s.leads, store.lead_count() as u64);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn formulas_are_escaped_and_numbers_written_as_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        sample_book(&store);
+        let text = export_text(&store);
+        let header = text.lines().next().unwrap();
+        assert!(header.starts_with("leadq_id,name,email,phone,"), "{header}");
+        assert!(
+            header.ends_with(",Day,Joined,Note,Opted In,Prospect ID,Score,attr:email"),
+            "{header}"
+        );
+        let first = text.lines().nth(1).unwrap();
+        assert!(
+            first.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+            "{first}"
+        );
+        assert!(first.contains(",'+1 555 0100,'-CTO,"), "{first}");
+        assert!(first.contains(",1200,"), "{first}");
+        assert!(first.contains(",-12.75,"), "{first}");
+        assert!(first.contains(",'@call back,"), "{first}");
+        assert!(
+            first.contains(",2023-11-14,2023-11-14T22:15:23Z,'=1+2,true,p-1,-5,"),
+            "{first}"
+        );
+        assert_eq!(escape_formula("'=x"), "''=x");
+        assert_eq!(escape_formula("\tx"), "'\tx");
+        assert_eq!(escape_formula("Ana"), "Ana");
+    }
+
+    #[test]
+    fn exporting_and_importing_again_gives_the_same_leads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("a")).unwrap();
+        sample_book(&store);
+        let file = dir.path().join("book.csv");
+        let summary = export_to_file(&store, &file).unwrap();
+        assert_eq!((summary.leads, summary.attributes), (2, 7));
+        let again = Store::open(&dir.path().join("b")).unwrap();
+        let options = ImportOptions {
+            dry_run: false,
+            now: 0,
+        };
+        let s = import_csv(&again, &file, &[], &options, &mut |_| {}).unwrap();
+        assert_eq!((s.imported, s.rejected), (2, 0));
+        assert_eq!(s.ignored, vec![LEADQ_ID_HEADER.to_string()]);
+        let before: Vec<Lead> = store.leads().map(Result::unwrap).collect();
+        let after: Vec<Lead> = again.leads().map(Result::unwrap).collect();
+        assert_eq!(after, before);
+        // A second import of the same export merges by email or by the id column.
+        let s = import_csv(&again, &file, &[], &options, &mut |_| {}).unwrap();
+        assert_eq!((s.imported, s.merged), (0, 2));
+        // The file was written atomically: no temporary file is left beside it.
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+    }
+}

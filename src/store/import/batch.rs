@@ -50,7 +50,7 @@ struct Pending {
 
 /// A lead found for a duplicate row outside the current batch.
 enum Found {
-    Lead(Lead),
+    Lead(Box<Lead>),
     /// Seen earlier in a dry run: counts as merged, nothing to merge into.
     Seen,
 }
@@ -147,7 +147,7 @@ impl<'s> BookWriter<'s> {
             match self.find_earlier(email.as_deref(), external.as_deref())? {
                 Some(Found::Lead(mut lead)) => {
                     merge_into(&mut lead, row.lead);
-                    (RowFate::Merged, Some(self.push(lead, false, external)))
+                    (RowFate::Merged, Some(self.push(*lead, false, external)))
                 }
                 Some(Found::Seen) => (RowFate::Merged, None),
                 None => (RowFate::New, Some(self.push(row.lead, true, external))),
@@ -203,7 +203,7 @@ impl<'s> BookWriter<'s> {
             if let Some(id) = id
                 && let Some(lead) = store.lead(id)?
             {
-                return Ok(Some(Found::Lead(lead)));
+                return Ok(Some(Found::Lead(Box::new(lead))));
             }
         }
         // In a dry run earlier batches were not stored: their keys are all we have.
@@ -243,10 +243,10 @@ impl<'s> BookWriter<'s> {
         if let (true, Some(store)) = (self.write, self.store) {
             let fresh = self.meta.iter().filter(|m| m.new).count() as u64;
             if fresh > 0 {
-                let mut id = store.reserve_lead_ids(fresh)?;
-                for (lead, _) in self.leads.iter_mut().zip(&self.meta).filter(|(_, m)| m.new) {
+                let first = store.reserve_lead_ids(fresh)?;
+                let fresh_leads = self.leads.iter_mut().zip(&self.meta).filter(|(_, m)| m.new);
+                for (id, (lead, _)) in (first..).zip(fresh_leads) {
                     lead.id = id;
-                    id += 1;
                 }
             }
             // Merged leads keep their id and at most gained an email where they had none, so

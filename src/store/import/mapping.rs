@@ -339,7 +339,7 @@ pub fn resolve_columns(
         }
         uses[col] = Some(match &o.target {
             OverrideTarget::Field(f) => {
-                if uses.iter().any(|u| *u == Some(ColumnUse::Field(*f))) {
+                if uses.contains(&Some(ColumnUse::Field(*f))) {
                     return Err(format!(
                         "--map: field {} is given two columns; map it once",
                         f.name()
@@ -360,7 +360,7 @@ pub fn resolve_columns(
     }
     // Aliases: for each field not yet given, the best candidate among the remaining columns.
     for field in LeadField::ALL {
-        if uses.iter().any(|u| *u == Some(ColumnUse::Field(field))) {
+        if uses.contains(&Some(ColumnUse::Field(field))) {
             continue;
         }
         let best = (0..n)

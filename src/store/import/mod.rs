@@ -180,7 +180,7 @@ struct Throttle {
 
 impl Throttle {
     fn due(&mut self, rows: u64) -> bool {
-        if rows % 512 != 0 || self.last.elapsed() < Duration::from_millis(100) {
+        if !rows.is_multiple_of(512) || self.last.elapsed() < Duration::from_millis(100) {
             return false;
         }
         self.last = Instant::now();
