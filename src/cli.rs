@@ -2,6 +2,7 @@
 
 mod backup;
 mod book;
+mod io;
 
 use std::path::PathBuf;
 
@@ -54,6 +55,29 @@ pub enum Command {
     Backup { file: PathBuf },
     /// Replace the database with a verified backup; the current one is kept beside it.
     Restore { file: PathBuf },
+    /// Import leads from a CSV file (comma, semicolon or tab separated; headers of HubSpot,
+    /// Salesforce, Pipedrive and Facebook Lead Ads exports are recognised). Rows with the same
+    /// email (or id column, when there is no email) are merged, never doubled. Rows that cannot
+    /// be imported are written with their line and reason to FILE's stem + `.rejects.csv`.
+    Import {
+        file: PathBuf,
+        /// Map a column onto a field: COL=FIELD, FIELD one of name, first_name, last_name,
+        /// email, phone, title, account, source, country, industry, employees, owner, stage,
+        /// stage_entered, next_action_due, next_action_note, deal_value, created; or
+        /// attr:NAME (keep as attribute NAME), key (match leads by this column) or ignore.
+        #[arg(long = "map", value_name = "COL=FIELD")]
+        map: Vec<String>,
+        /// Check the file and report what would happen; writes nothing, not even the reject
+        /// file.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export all leads as CSV: the standard fields, then one column per custom attribute.
+    Export {
+        /// Write to this file (atomically) instead of standard output.
+        #[arg(long, value_name = "FILE.csv")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,5 +188,16 @@ fn run(cli: Cli) -> CliResult {
         ),
         Some(Command::Backup { file }) => backup::backup(&open_store(&cli, &paths)?, file),
         Some(Command::Restore { file }) => backup::restore(file, &db_path(&cli, &paths), now),
+        Some(Command::Import { file, map, dry_run }) => {
+            let plan = io::prepare_import(file, map)?;
+            let db = db_path(&cli, &paths);
+            let store = if *dry_run && !db.exists() {
+                None
+            } else {
+                Some(open_store(&cli, &paths)?)
+            };
+            io::import(&plan, store.as_ref(), *dry_run, now)
+        }
+        Some(Command::Export { out }) => io::export(&open_store(&cli, &paths)?, out.as_ref()),
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod backup;
 pub mod codec;
+pub mod export;
+pub mod import;
 pub mod paths;
 pub mod worklog;
 

@@ -1,0 +1,281 @@
+//! Writing imported leads in batches: a row whose email or external key matches a lead (in
+//! this batch, earlier in the file, or already in the book) is merged into it, never doubled;
+//! accounts are created for company names the book does not know yet.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use super::row::{MappedRow, merge_into};
+use crate::core::model::{Account, Lead, LeadId};
+use crate::store::{Result, Store};
+
+/// Name of the tree mapping `key column ++ 0 ++ value` → lead id, for leads identified by an
+/// id-like column instead of an email.
+const EXTERNAL_KEYS_TREE: &str = "import_keys";
+
+/// Free mail providers: their domain says nothing about the lead's company.
+const FREE_MAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "hotmail.com",
+    "outlook.com",
+    "live.com",
+    "msn.com",
+    "aol.com",
+    "icloud.com",
+    "me.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "mail.ru",
+    "yandex.ru",
+    "qq.com",
+    "163.com",
+];
+
+/// What happened to one good row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RowFate {
+    New,
+    Merged,
+}
+
+struct Pending {
+    new: bool,
+    external: Option<Vec<u8>>,
+}
+
+/// A lead found for a duplicate row outside the current batch.
+enum Found {
+    Lead(Box<Lead>),
+    /// Seen earlier in a dry run: counts as merged, nothing to merge into.
+    Seen,
+}
+
+pub(crate) struct BookWriter<'s> {
+    store: Option<&'s Store>,
+    write: bool,
+    external_keys: Option<sled::Tree>,
+    /// When the book was empty at the start, only leads of this import can match a row.
+    book_had_leads: bool,
+    leads: Vec<Lead>,
+    meta: Vec<Pending>,
+    by_email: HashMap<String, usize>,
+    by_external: HashMap<Vec<u8>, usize>,
+    /// Hashes of the keys of leads written (or, in a dry run, seen) in earlier batches.
+    earlier: HashSet<u64>,
+    known_accounts: HashSet<String>,
+    new_accounts: Vec<Account>,
+    pub imported: u64,
+    pub merged: u64,
+    pub accounts_created: u64,
+}
+
+fn key_hash(bytes: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+fn external_key(name: &str, value: &str) -> Vec<u8> {
+    let mut k = name.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(value.as_bytes());
+    k
+}
+
+fn id_from(bytes: &[u8]) -> Option<LeadId> {
+    <[u8; 8]>::try_from(bytes).ok().map(u64::from_be_bytes)
+}
+
+impl<'s> BookWriter<'s> {
+    /// `write` false makes a dry run: everything is looked up, nothing is stored.
+    pub fn new(store: Option<&'s Store>, write: bool) -> Result<BookWriter<'s>> {
+        let external_keys = match store {
+            Some(s) => Some(
+                s.db.open_tree(EXTERNAL_KEYS_TREE)
+                    .map_err(|e| s.sled_error(e))?,
+            ),
+            None => None,
+        };
+        Ok(BookWriter {
+            store,
+            write: write && store.is_some(),
+            book_had_leads: store.is_some_and(|s| !s.is_empty()),
+            external_keys,
+            leads: Vec::new(),
+            meta: Vec::new(),
+            by_email: HashMap::new(),
+            by_external: HashMap::new(),
+            earlier: HashSet::new(),
+            known_accounts: HashSet::new(),
+            new_accounts: Vec::new(),
+            imported: 0,
+            merged: 0,
+            accounts_created: 0,
+        })
+    }
+
+    /// Leads waiting for the next [`flush`](Self::flush).
+    pub fn pending(&self) -> usize {
+        self.leads.len()
+    }
+
+    /// Adds one good row: merged into the lead it duplicates, or a new lead.
+    pub fn add(&mut self, row: MappedRow) -> Result<RowFate> {
+        let email = row.lead.email_key();
+        let external = row
+            .external_key
+            .as_ref()
+            .map(|(name, value)| external_key(name, value));
+        let in_batch = email
+            .as_ref()
+            .and_then(|e| self.by_email.get(e))
+            .or_else(|| external.as_ref().and_then(|k| self.by_external.get(k)))
+            .copied();
+        let (fate, target) = if let Some(i) = in_batch {
+            merge_into(&mut self.leads[i], row.lead);
+            if self.meta[i].external.is_none() {
+                self.meta[i].external = external;
+            }
+            self.register(i);
+            (RowFate::Merged, Some(i))
+        } else {
+            match self.find_earlier(email.as_deref(), external.as_deref())? {
+                Some(Found::Lead(mut lead)) => {
+                    merge_into(&mut lead, row.lead);
+                    (RowFate::Merged, Some(self.push(*lead, false, external)))
+                }
+                Some(Found::Seen) => (RowFate::Merged, None),
+                None => (RowFate::New, Some(self.push(row.lead, true, external))),
+            }
+        };
+        match fate {
+            RowFate::New => self.imported += 1,
+            RowFate::Merged => self.merged += 1,
+        }
+        if let Some(i) = target {
+            self.note_account(i)?;
+        }
+        Ok(fate)
+    }
+
+    fn push(&mut self, lead: Lead, new: bool, external: Option<Vec<u8>>) -> usize {
+        self.leads.push(lead);
+        self.meta.push(Pending { new, external });
+        let i = self.leads.len() - 1;
+        self.register(i);
+        i
+    }
+
+    fn register(&mut self, i: usize) {
+        if let Some(e) = self.leads[i].email_key() {
+            self.by_email.insert(e, i);
+        }
+        if let Some(k) = &self.meta[i].external {
+            self.by_external.insert(k.clone(), i);
+        }
+    }
+
+    /// Looks a duplicate up outside the current batch: earlier batches and the book.
+    fn find_earlier(&self, email: Option<&str>, external: Option<&[u8]>) -> Result<Option<Found>> {
+        let seen = email.is_some_and(|e| self.earlier.contains(&key_hash(e.as_bytes())))
+            || external.is_some_and(|k| self.earlier.contains(&key_hash(k)));
+        if !seen && !self.book_had_leads {
+            return Ok(None);
+        }
+        if let Some(store) = self.store {
+            let mut id = match email {
+                Some(e) => store.lead_id_by_email(e)?,
+                None => None,
+            };
+            if id.is_none()
+                && let (Some(k), Some(tree)) = (external, &self.external_keys)
+            {
+                id = tree
+                    .get(k)
+                    .map_err(|e| store.sled_error(e))?
+                    .and_then(|v| id_from(&v));
+            }
+            if let Some(id) = id
+                && let Some(lead) = store.lead(id)?
+            {
+                return Ok(Some(Found::Lead(Box::new(lead))));
+            }
+        }
+        // In a dry run earlier batches were not stored: their keys are all we have.
+        Ok((seen && !self.write).then_some(Found::Seen))
+    }
+
+    /// Creates the account of a company name the book does not know yet.
+    fn note_account(&mut self, i: usize) -> Result<()> {
+        let lead = &self.leads[i];
+        let key = Account::key(&lead.account);
+        if key.is_empty() || self.known_accounts.contains(&key) {
+            return Ok(());
+        }
+        self.known_accounts.insert(key);
+        if let Some(store) = self.store
+            && store.account(&lead.account)?.is_some()
+        {
+            return Ok(());
+        }
+        let domain = lead.email_domain();
+        self.new_accounts.push(Account {
+            name: lead.account.trim().to_string(),
+            domain: if FREE_MAIL.contains(&domain.as_str()) {
+                String::new()
+            } else {
+                domain
+            },
+            industry: lead.industry.clone(),
+            employees: lead.employees,
+        });
+        self.accounts_created += 1;
+        Ok(())
+    }
+
+    /// Stores the batch (new leads get fresh ids in one reservation) and starts the next.
+    pub fn flush(&mut self) -> Result<()> {
+        if let (true, Some(store)) = (self.write, self.store) {
+            let fresh = self.meta.iter().filter(|m| m.new).count() as u64;
+            if fresh > 0 {
+                let first = store.reserve_lead_ids(fresh)?;
+                let fresh_leads = self.leads.iter_mut().zip(&self.meta).filter(|(_, m)| m.new);
+                for (id, (lead, _)) in (first..).zip(fresh_leads) {
+                    lead.id = id;
+                }
+            }
+            // Merged leads keep their id and at most gained an email where they had none, so
+            // writing them like new ones leaves no stale email entry behind.
+            store.insert_leads(&self.leads)?;
+            if let Some(tree) = &self.external_keys {
+                let mut batch = sled::Batch::default();
+                for (lead, m) in self.leads.iter().zip(&self.meta) {
+                    if let Some(k) = &m.external {
+                        batch.insert(k.as_slice(), &lead.id.to_be_bytes());
+                    }
+                }
+                tree.apply_batch(batch).map_err(|e| store.sled_error(e))?;
+            }
+            store.insert_accounts(&self.new_accounts)?;
+        }
+        for (lead, m) in self.leads.iter().zip(&self.meta) {
+            if let Some(e) = lead.email_key() {
+                self.earlier.insert(key_hash(e.as_bytes()));
+            }
+            if let Some(k) = &m.external {
+                self.earlier.insert(key_hash(k));
+            }
+        }
+        self.leads.clear();
+        self.meta.clear();
+        self.by_email.clear();
+        self.by_external.clear();
+        self.new_accounts.clear();
+        Ok(())
+    }
+}
