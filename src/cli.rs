@@ -1,6 +1,7 @@
 //! The command line: argument parsing, dispatch, and exit codes (0 ok, 1 runtime, 2 bad input).
 
 mod book;
+mod demo;
 
 use std::path::PathBuf;
 
@@ -48,6 +49,15 @@ pub enum Command {
         /// When to follow up: 2d, 4h, tomorrow 9:00, mon, 2026-12-01.
         #[arg(long = "follow-up", value_name = "WHEN")]
         follow_up: Option<String>,
+    },
+    /// Fill an empty database with a realistic, reproducible demo book.
+    Demo {
+        /// How many leads to generate.
+        #[arg(long, default_value_t = crate::store::demo::DEFAULT_DEMO_LEADS)]
+        leads: u64,
+        /// Seed: the same seed (and number of leads) gives the same book.
+        #[arg(long, default_value_t = crate::store::demo::DEFAULT_DEMO_SEED)]
+        seed: u64,
     },
 }
 
@@ -157,5 +167,8 @@ fn run(cli: Cli) -> CliResult {
             },
             now,
         ),
+        Some(Command::Demo { leads, seed }) => {
+            demo::run(&open_store(&cli, &paths)?, *leads, *seed, now)
+        }
     }
 }
