@@ -86,8 +86,13 @@ impl DemoBook {
             let w = [0.6 - 0.45 * size, 0.3 + 0.05 * size, 0.1 + 0.4 * size];
             Some(["Starter", "Team", "Enterprise"][rng.weighted(&w)])
         };
-        let trial_active =
-            rng.chance(0.12 + if inbound { 0.12 } else { 0.0 } + 0.08 * intent.max(0.0));
+        let arrival = if inbound {
+            engagement::arrival_signal(rng, source)
+        } else {
+            None
+        };
+        let trial_active = arrival.is_some_and(|(_, form)| form == "Start free trial")
+            || rng.chance(0.1 + if inbound { 0.08 } else { 0.0 } + 0.08 * intent.max(0.0));
         let industry = acct.account.industry.clone();
         let fit = propensity::fit_logit(&Fit {
             seniority,
@@ -126,11 +131,6 @@ impl DemoBook {
             .insert("trial_active".into(), AttrValue::Bool(trial_active));
 
         let first_activity = chunk.activities.len();
-        let arrival = if inbound {
-            engagement::arrival_signal(rng, source)
-        } else {
-            None
-        };
         let appetite = Appetite {
             bursts_per_month: (if inbound { 0.9 } else { 0.45 })
                 * (0.3 * (fit + 1.0) + 0.8 * intent - 0.2).exp(),
