@@ -2,6 +2,7 @@
 
 mod backup;
 mod book;
+mod demo;
 mod io;
 
 use std::path::PathBuf;
@@ -77,6 +78,15 @@ pub enum Command {
         /// Write to this file (atomically) instead of standard output.
         #[arg(long, value_name = "FILE.csv")]
         out: Option<PathBuf>,
+    },
+    /// Fill an empty database with a realistic, reproducible demo book.
+    Demo {
+        /// How many leads to generate.
+        #[arg(long, default_value_t = crate::store::demo::DEFAULT_DEMO_LEADS)]
+        leads: u64,
+        /// Seed: the same seed (and number of leads) gives the same book.
+        #[arg(long, default_value_t = crate::store::demo::DEFAULT_DEMO_SEED)]
+        seed: u64,
     },
 }
 
@@ -199,5 +209,8 @@ fn run(cli: Cli) -> CliResult {
             io::import(&plan, store.as_ref(), *dry_run, now)
         }
         Some(Command::Export { out }) => io::export(&open_store(&cli, &paths)?, out.as_ref()),
+        Some(Command::Demo { leads, seed }) => {
+            demo::run(&open_store(&cli, &paths)?, *leads, *seed, now)
+        }
     }
 }

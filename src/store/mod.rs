@@ -2,6 +2,7 @@
 
 pub mod backup;
 pub mod codec;
+pub mod demo;
 pub mod export;
 pub mod import;
 pub mod paths;
@@ -556,6 +557,11 @@ impl Store {
     /// Reserves the sequence number of a new outcome.
     pub fn next_outcome_seq(&self) -> Result<u64> {
         self.next_counter(META_NEXT_OUTCOME, 1)
+    }
+
+    /// Reserves `n` consecutive outcome sequence numbers and returns the first.
+    pub fn reserve_outcome_seqs(&self, n: u64) -> Result<u64> {
+        self.next_counter(META_NEXT_OUTCOME, n)
     }
 
     pub fn put_outcome(&self, o: &OutcomeRecord) -> Result<()> {
