@@ -4,5 +4,7 @@ pub mod clock;
 pub mod model;
 pub mod outcome;
 pub mod rng;
+pub mod rules;
+pub mod signals;
 pub mod text;
 pub mod weights;
