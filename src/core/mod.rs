@@ -2,8 +2,10 @@
 
 pub mod clock;
 pub mod explain;
+pub mod index;
 pub mod model;
 pub mod outcome;
+pub mod priority;
 pub mod rng;
 pub mod rules;
 pub mod scorecard;
