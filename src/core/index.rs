@@ -363,7 +363,7 @@ impl LeadIndex {
     /// The `k` leads of highest priority passing `filter`, best first (ties: lower id first).
     /// A heap of `k` over one pass, not a sort of every lead.
     pub fn top(&self, k: usize, filter: &QueueFilter, now: Timestamp) -> Vec<QueueEntry> {
-        let Some(pass) = self.filter_fn(filter) else {
+        let Some(pass) = self.row_filter(filter) else {
             return Vec::new();
         };
         if k == 0 {
@@ -372,7 +372,7 @@ impl LeadIndex {
         let mut heap: BinaryHeap<Reverse<(OrdKey, Reverse<LeadId>, Row)>> =
             BinaryHeap::with_capacity(k + 1);
         for r in 0..self.ids.len() {
-            if !pass(self, r) {
+            if !pass.pass(self, r) {
                 continue;
             }
             let e = self.entry_at(r, now);
@@ -391,9 +391,8 @@ impl LeadIndex {
             .collect()
     }
 
-    /// A row predicate for `filter`; `None` when nothing can pass (unknown owner or stage).
-    #[allow(clippy::type_complexity)]
-    fn filter_fn(&self, filter: &QueueFilter) -> Option<Box<dyn Fn(&LeadIndex, usize) -> bool>> {
+    /// The row test for `filter`; `None` when nothing can pass (unknown owner or stage).
+    fn row_filter(&self, filter: &QueueFilter) -> Option<RowFilter> {
         let owner = match &filter.owner {
             Some(o) => Some(
                 self.owners
@@ -412,14 +411,16 @@ impl LeadIndex {
         };
         let hide_terminal =
             stage.is_none() && self.cfg.exclude_terminal && !filter.include_terminal;
-        let terminal: Vec<bool> = self.stages.iter().map(|(_, t)| *t).collect();
-        let due_before = filter.due_before;
-        Some(Box::new(move |ix: &LeadIndex, r: usize| {
-            owner.is_none_or(|o| ix.owner[r] == o)
-                && stage.is_none_or(|s| ix.stage[r] == s)
-                && !(hide_terminal && terminal.get(ix.stage[r] as usize).copied().unwrap_or(false))
-                && due_before.is_none_or(|d| ix.due[r] < d)
-        }))
+        let mut hidden = [false; 256];
+        for (i, (_, terminal)) in self.stages.iter().enumerate() {
+            hidden[i] = hide_terminal && *terminal;
+        }
+        Some(RowFilter {
+            owner,
+            stage,
+            hidden,
+            due_before: filter.due_before,
+        })
     }
 
     /// Bytes the index holds on the heap and in its vectors (allocator overhead excluded).
@@ -447,6 +448,25 @@ impl LeadIndex {
         let by_id = self.by_id.capacity() * (size_of::<(LeadId, Row)>() + 1);
         let postings: usize = self.postings.values().map(|v| v.capacity() * 8).sum();
         vecs + boxed + by_id + postings
+    }
+}
+
+/// A queue filter resolved to the index's interned owners and stages.
+struct RowFilter {
+    owner: Option<u16>,
+    stage: Option<u8>,
+    /// Stages left out (terminal ones, unless asked for).
+    hidden: [bool; 256],
+    due_before: Option<Timestamp>,
+}
+
+impl RowFilter {
+    #[inline]
+    fn pass(&self, ix: &LeadIndex, r: usize) -> bool {
+        self.owner.is_none_or(|o| ix.owner[r] == o)
+            && self.stage.is_none_or(|s| ix.stage[r] == s)
+            && !self.hidden[ix.stage[r] as usize]
+            && self.due_before.is_none_or(|d| ix.due[r] < d)
     }
 }
 
