@@ -92,7 +92,8 @@ impl Store {
     /// Checks and publishes a rules file as a new version; returns it and the parsed set.
     ///
     /// Nothing is stored when any rule is bad. Rules keep their ids by name. A rule whose
-    /// points changed starts again from its new prior (its learned weight is dropped).
+    /// points changed starts again from its new prior (its learned weight is dropped), and
+    /// so does the bias when `base_points` changed.
     /// The write is durable when this returns.
     pub fn publish_rules(
         &self,
@@ -123,7 +124,11 @@ impl Store {
                     (Some(a), Some(b)) => a.points == b.points,
                     _ => true,
                 });
-            if w.rules.len() != before {
+            let bias_edited = old.base_points != set.base_points;
+            if bias_edited {
+                w.bias = set.priors().bias;
+            }
+            if bias_edited || w.rules.len() != before {
                 self.put_value(&self.weights, CURRENT_WEIGHTS, &w)?;
             }
         }
@@ -273,6 +278,11 @@ kind = "engagement"
         // Points edited → learned weight dropped; unchanged points → learned weight kept.
         assert_eq!(card.weights().get(decision), weight_from_points(30.0));
         assert_eq!(card.weights().get(replied), 2.0);
+        assert_eq!(
+            card.weights().bias,
+            weight_from_points(-50.0),
+            "base_points edited"
+        );
 
         let err = store
             .publish_rules(
