@@ -2,8 +2,14 @@
 
 pub mod clock;
 pub mod demo;
+pub mod explain;
+pub mod index;
 pub mod model;
 pub mod outcome;
+pub mod priority;
 pub mod rng;
+pub mod rules;
+pub mod scorecard;
+pub mod signals;
 pub mod text;
 pub mod weights;

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod paths;
+pub mod rules;
 pub mod worklog;
 
 use std::fs::File;
