@@ -1,8 +1,11 @@
 //! Pure domain logic: leads, rules, scoring, learning, ranking. No terminal, no clock, no I/O.
 
 pub mod clock;
+pub mod learn;
+pub mod metrics;
 pub mod model;
 pub mod outcome;
 pub mod rng;
+pub mod suggest;
 pub mod text;
 pub mod weights;
