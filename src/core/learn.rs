@@ -188,7 +188,8 @@ fn step_coordinate(
 
 /// Learns from one labelled outcome: `features` is the snapshot of the lead's rule activations
 /// when it was worked, `target` 1 or 0, `strength` in (0, 1] scales the gradient. Locked rules
-/// and zero activations are left alone. Returns every change made, for undo.
+/// and zero activations are left alone; a rule without a learned weight starts from its prior.
+/// Returns every change made, for undo.
 pub fn learn(
     weights: &mut Weights,
     state: &mut LearnerState,
@@ -198,7 +199,19 @@ pub fn learn(
     target: f64,
     strength: f64,
 ) -> LearnStep {
-    let predicted = sigmoid(weights.logit(features));
+    // A rule learning has not touched yet weighs its prior, as the scorecard scores it.
+    let current = |w: &Weights, rule: RuleId| {
+        w.rules
+            .get(&rule)
+            .copied()
+            .unwrap_or_else(|| priors.rule(rule))
+    };
+    let logit = weights.bias
+        + features
+            .iter()
+            .map(|&(r, x)| current(weights, r) * x as f64)
+            .sum::<f64>();
+    let predicted = sigmoid(logit);
     let err = strength * (predicted - target);
     let mut deltas = Vec::with_capacity(features.len() + 1);
     let grad = err + cfg.prior_pull * (weights.bias - priors.bias);
@@ -221,7 +234,7 @@ pub fn learn(
         }
         let had_w = weights.rules.contains_key(&rule);
         let had_a = state.acc.contains_key(&rule);
-        let w = weights.rules.entry(rule).or_insert(0.0);
+        let w = weights.rules.entry(rule).or_insert(priors.rule(rule));
         let acc = state.acc.entry(rule).or_insert(0.0);
         let grad = err * x as f64 + cfg.prior_pull * (*w - priors.rule(rule));
         deltas.push(step_coordinate(Some(rule), w, had_w, acc, had_a, grad, cfg));

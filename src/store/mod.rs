@@ -1,6 +1,7 @@
 //! The sled database: trees, schema version, durable writes, and typed access to stored data.
 
 pub mod codec;
+pub mod learning;
 pub mod paths;
 pub mod worklog;
 
