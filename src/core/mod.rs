@@ -6,6 +6,8 @@ pub mod metrics;
 pub mod model;
 pub mod outcome;
 pub mod rng;
+pub mod rules;
+pub mod signals;
 pub mod suggest;
 pub mod text;
 pub mod weights;
