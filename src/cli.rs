@@ -3,9 +3,11 @@
 mod backup;
 mod book;
 mod demo;
+mod eval;
 mod io;
 mod rules;
 mod score;
+mod table;
 
 use std::path::PathBuf;
 
@@ -110,6 +112,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TextFormat::Text)]
         format: TextFormat,
     },
+    /// Replay a labelled CSV in order — score each row, then learn from it — and report AUC,
+    /// log loss, Brier, calibration (ECE) and lift, with and without learning.
+    Eval(EvalCommand),
     /// The scoring rules: list them, export the rules file, or import (publish) one.
     Rules {
         #[command(subcommand)]
@@ -131,6 +136,52 @@ pub enum RulesCommand {
     },
     /// Check a rules file and publish it as a new version (nothing changes if any rule is bad).
     Import { file: PathBuf },
+}
+
+/// Arguments of `leadq eval`.
+#[derive(clap::Args, Debug)]
+pub struct EvalCommand {
+    /// The labelled CSV (separator `,`, `;` or tab, detected).
+    #[arg(long, value_name = "CSV")]
+    pub data: PathBuf,
+    /// The column holding the outcome.
+    #[arg(long, value_name = "COL")]
+    pub label: String,
+    /// The label value that counts as positive (default: 1, true, yes).
+    #[arg(long, value_name = "V")]
+    pub positive: Option<String>,
+    /// Columns to ignore, comma-separated (identifiers, columns filled in after the outcome).
+    #[arg(long, value_name = "COLS", default_value = "")]
+    pub drop: String,
+    /// Evaluate this rules file.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Evaluate rules suggested from the columns (weights start at 0 and are learned).
+    #[arg(long)]
+    pub suggest: bool,
+    /// Replay order: shuffle:SEED, column:NAME (ascending) or file.
+    #[arg(long, default_value = "file")]
+    pub order: String,
+    /// Write `row,label,p` for every evaluated row (p predicted before learning from it).
+    #[arg(long, value_name = "OUT.csv")]
+    pub predictions: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+    pub format: TextFormat,
+    /// Values that mean "missing", comma-separated, case-insensitive (empty always is).
+    #[arg(long, default_value = "Select,NA,N/A,null,NaN")]
+    pub missing: String,
+    /// Learning settings (default: the stored defaults).
+    #[arg(long, value_name = "ALPHA")]
+    pub step_size: Option<f64>,
+    #[arg(long, value_name = "LAMBDA")]
+    pub prior_pull: Option<f64>,
+    #[arg(long, value_name = "N0")]
+    pub initial_accumulator: Option<f64>,
+    #[arg(long, value_name = "N")]
+    pub min_evidence: Option<u32>,
+    /// Rows a category must cover to become a suggested rule.
+    #[arg(long, value_name = "N")]
+    pub min_support: Option<u64>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,5 +325,30 @@ fn run(cli: Cli) -> CliResult {
             score::explain(&open_store(&cli, &paths)?, lead, *format, now)
         }
         Some(Command::Rules { action }) => rules::run(&open_store(&cli, &paths)?, action, now),
+        Some(Command::Eval(e)) => eval::run(&eval_args(e)?),
     }
+}
+
+fn eval_args(e: &EvalCommand) -> CliResult<eval::EvalArgs> {
+    let mut learn = crate::core::learn::LearnConfig::default();
+    let mut suggest_cfg = crate::core::suggest::SuggestConfig::default();
+    learn.step_size = e.step_size.unwrap_or(learn.step_size);
+    learn.prior_pull = e.prior_pull.unwrap_or(learn.prior_pull);
+    learn.initial_accumulator = e.initial_accumulator.unwrap_or(learn.initial_accumulator);
+    learn.min_evidence = e.min_evidence.unwrap_or(learn.min_evidence);
+    suggest_cfg.min_support = e.min_support.unwrap_or(suggest_cfg.min_support);
+    Ok(eval::EvalArgs {
+        data: e.data.clone(),
+        label: e.label.clone(),
+        positive: e.positive.clone(),
+        drop: e.drop.clone(),
+        rules: e.rules.clone(),
+        suggest: e.suggest,
+        order: eval::Order::parse(&e.order)?,
+        predictions: e.predictions.clone(),
+        format: e.format,
+        missing: crate::core::suggest::MissingTokens::parse(&e.missing),
+        learn,
+        suggest_cfg,
+    })
 }

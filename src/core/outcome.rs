@@ -140,6 +140,11 @@ pub struct WeightDelta {
     pub dw: f64,
     /// Change of the optimiser's per-coordinate state (e.g. AdaGrad's squared-gradient sum).
     pub dstate: f64,
+    /// The weight before the step (`None`: the rule had no stored weight), so that undoing the
+    /// most recent step restores it bit for bit.
+    pub before: Option<f64>,
+    /// The optimiser state before the step (`None`: none was stored yet).
+    pub state_before: Option<f64>,
 }
 
 /// Everything one learning step changed.
@@ -148,6 +153,10 @@ pub struct LearnStep {
     /// Probability the model gave the lead before the step.
     pub predicted: f64,
     pub deltas: Vec<WeightDelta>,
+    /// The label learned from (1 or 0) and how much it counted, as the catalogue said when the
+    /// outcome was logged, so that a replay learns the same thing.
+    pub target: f64,
+    pub strength: f64,
 }
 
 /// A logged outcome, as stored. Side-effect fields keep what they replaced so that undo

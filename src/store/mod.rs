@@ -5,6 +5,7 @@ pub mod codec;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod learning;
 pub mod paths;
 pub mod rules;
 pub mod worklog;

@@ -4,8 +4,10 @@
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
+use crate::core::learn::{Priors, learn};
 use crate::core::model::{Activity, ActivityKind, DAY, LeadId, NextAction, Timestamp};
 use crate::core::outcome::{OutcomeRecord, OutcomeType};
+use crate::store::learning::{LearningWrite, WeightCause, WeightEvent, event_key};
 use crate::store::{Store, StoreError, codec};
 
 /// What a rep logs about a lead.
@@ -29,6 +31,10 @@ pub enum WorkError {
     OutcomeNotFound(u64),
     #[error("outcome #{0} was already undone")]
     AlreadyUndone(u64),
+    #[error(
+        "outcome #{0} has later learning steps on top; undo it with the rules loaded (`leadq undo {0}`)"
+    )]
+    NeedsRules(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -92,6 +98,38 @@ pub fn log_outcome(
     step: Option<crate::core::outcome::LearnStep>,
     now: Timestamp,
 ) -> Result<OutcomeRecord, WorkError> {
+    log_with(store, lead, req, snapshot, Learning::Given(step), now)
+}
+
+/// Logs an outcome and learns from it in the same durable transaction: when the outcome has
+/// a label, one learning step on `snapshot` (the lead's rule activations when it was worked)
+/// moves the stored weights, and the outcome, its step, the new weights and the learner's
+/// state land together or not at all. `priors` are the current rules' admin weights.
+pub fn log_outcome_learned(
+    store: &Store,
+    lead: LeadId,
+    req: &LogRequest,
+    snapshot: Vec<(crate::core::outcome::RuleId, f32)>,
+    priors: &Priors,
+    now: Timestamp,
+) -> Result<OutcomeRecord, WorkError> {
+    log_with(store, lead, req, snapshot, Learning::Learn(priors), now)
+}
+
+/// Whether a write learns: a step the caller computed (stored as given), or learn here.
+enum Learning<'a> {
+    Given(Option<crate::core::outcome::LearnStep>),
+    Learn(&'a Priors),
+}
+
+fn log_with(
+    store: &Store,
+    lead: LeadId,
+    req: &LogRequest,
+    snapshot: Vec<(crate::core::outcome::RuleId, f32)>,
+    learning: Learning<'_>,
+    now: Timestamp,
+) -> Result<OutcomeRecord, WorkError> {
     let catalog = store.outcome_catalog()?;
     let kind = catalog
         .find(&req.outcome)
@@ -111,6 +149,38 @@ pub fn log_outcome(
     let follow_up = req
         .follow_up
         .or(kind.follow_up_days.map(|d| now + d as i64 * DAY));
+    let mut write = LearningWrite::default();
+    let step = match learning {
+        Learning::Given(step) => step,
+        Learning::Learn(priors) => match kind.target() {
+            Some(target) => {
+                let cfg = store.learn_config()?;
+                let mut ls = store.load_learning(priors)?;
+                let step = learn(
+                    &mut ls.weights,
+                    &mut ls.state,
+                    priors,
+                    &cfg,
+                    &snapshot,
+                    target,
+                    kind.strength,
+                );
+                let event = WeightEvent {
+                    no: ls.next_event,
+                    at: now,
+                    cause: WeightCause::Outcome { seq },
+                    deltas: step.deltas.clone(),
+                };
+                write
+                    .puts
+                    .push((event_key(event.no), codec::encode(&event)));
+                ls.next_event += 1;
+                store.learning_puts(&ls, priors, &cfg, &mut write);
+                Some(step)
+            }
+            None => None,
+        },
+    };
     let rec = OutcomeRecord {
         seq,
         lead,
@@ -140,7 +210,7 @@ pub fn log_outcome(
             detail: format!("by outcome: {}", kind.name),
         });
     }
-    write_atomically(store, &current, &rec, &activities, &[])?;
+    write_atomically(store, &current, &rec, &activities, &[], &write)?;
     Ok(rec)
 }
 
@@ -148,6 +218,22 @@ pub fn log_outcome(
 /// removes its timeline entries, and marks the record undone. Returns the record as it was
 /// logged (with its learning step, for the caller to reverse).
 pub fn undo_outcome(store: &Store, seq: u64) -> Result<OutcomeRecord, WorkError> {
+    undo_with(store, seq, None)
+}
+
+/// Undoes an outcome and its learning exactly, in one durable transaction: when its step is
+/// the latest weight change every value goes back bit for bit; when later changes were made
+/// on top, they are rewound and made again without it, so the weights equal a history in
+/// which the outcome was never logged. `priors` are the current rules' admin weights.
+pub fn undo_outcome_learned(
+    store: &Store,
+    seq: u64,
+    priors: &Priors,
+) -> Result<OutcomeRecord, WorkError> {
+    undo_with(store, seq, Some(priors))
+}
+
+fn undo_with(store: &Store, seq: u64, priors: Option<&Priors>) -> Result<OutcomeRecord, WorkError> {
     let mut rec = store.outcome(seq)?.ok_or(WorkError::OutcomeNotFound(seq))?;
     if rec.undone {
         return Err(WorkError::AlreadyUndone(seq));
@@ -176,19 +262,34 @@ pub fn undo_outcome(store: &Store, seq: u64) -> Result<OutcomeRecord, WorkError>
             detail: format!("by outcome: {name}"),
         });
     }
+    let mut write = LearningWrite::default();
+    if rec.step.is_some()
+        && let Some(no) = store.event_of_outcome(seq)?
+    {
+        let no_priors = Priors::default();
+        let cfg = store.learn_config()?;
+        let mut ls = store.load_learning(priors.unwrap_or(&no_priors))?;
+        if priors.is_none() && ls.next_event != no + 1 {
+            return Err(WorkError::NeedsRules(seq));
+        }
+        let priors = priors.unwrap_or(&no_priors);
+        store.plan_removal(&mut ls, no, priors, &cfg, &mut write)?;
+        store.learning_puts(&ls, priors, &cfg, &mut write);
+    }
     let logged = rec.clone();
     rec.undone = true;
-    write_atomically(store, &lead, &rec, &[], &gone)?;
+    write_atomically(store, &lead, &rec, &[], &gone, &write)?;
     Ok(logged)
 }
 
-/// One transaction over leads, outcomes and activities, then a durable flush.
+/// One transaction over leads, outcomes, activities and weights, then a durable flush.
 fn write_atomically(
     store: &Store,
     lead: &crate::core::model::Lead,
     rec: &OutcomeRecord,
     add: &[Activity],
     remove: &[Activity],
+    learning: &LearningWrite,
 ) -> Result<(), StoreError> {
     // Keys of activities to remove are found before the transaction (reads of scans are not
     // transactional in sled 0.34); the console holds the only handle, so they cannot move.
@@ -204,10 +305,24 @@ fn write_atomically(
     }
     let lead_bytes = codec::encode(lead);
     let rec_bytes = codec::encode(rec);
-    (&store.leads, &store.outcomes, &store.activities)
-        .transaction(|(leads, outcomes, activities)| {
+    (
+        &store.leads,
+        &store.outcomes,
+        &store.activities,
+        &store.weights,
+    )
+        .transaction(|(leads, outcomes, activities, weights)| {
             leads.insert(&lead.id.to_be_bytes(), lead_bytes.as_slice())?;
+            for (k, v) in &learning.outcomes {
+                outcomes.insert(k.as_slice(), v.as_slice())?;
+            }
             outcomes.insert(&rec.seq.to_be_bytes(), rec_bytes.as_slice())?;
+            for k in &learning.removes {
+                weights.remove(k.as_slice())?;
+            }
+            for (k, v) in &learning.puts {
+                weights.insert(k.as_slice(), v.as_slice())?;
+            }
             for (k, v) in &add_keys {
                 activities.insert(k.as_slice(), v.as_slice())?;
             }

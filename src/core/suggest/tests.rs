@@ -1,0 +1,82 @@
+//! Tests of rule suggestion: candidates, statistics, and the written rules.
+
+use super::*;
+
+fn profile(name: &str, values: &[Option<&str>]) -> ColumnProfile {
+    let mut p = ColumnProfile::new(name);
+    for v in values {
+        p.observe(*v);
+    }
+    p
+}
+
+#[test]
+fn candidates_cover_frequent_categories_bins_and_missing() {
+    let mut src = vec![Some("Google"); 30];
+    src.extend(vec![Some("Direct"); 25]);
+    src.extend(vec![Some("Rare"); 3]);
+    src.extend(vec![None; 22]);
+    let mut visits: Vec<Option<String>> = (0..100).map(|i| Some((i % 10).to_string())).collect();
+    visits[0] = None;
+    let visits: Vec<Option<&str>> = visits.iter().map(|v| v.as_deref()).collect();
+    let cands = candidates(
+        &[
+            profile("Lead Source", &src),
+            profile("TotalVisits", &visits),
+        ],
+        &SuggestConfig::default(),
+    );
+    let conds: Vec<String> = cands.iter().map(Candidate::condition).collect();
+    assert_eq!(
+        conds,
+        [
+            "`Lead Source` = \"Google\"",
+            "`Lead Source` = \"Direct\"",
+            "`Lead Source` is missing",
+            "`TotalVisits` < 2",
+            "`TotalVisits` >= 2 and `TotalVisits` < 4",
+            "`TotalVisits` >= 4 and `TotalVisits` < 6",
+            "`TotalVisits` >= 6 and `TotalVisits` < 8",
+            "`TotalVisits` >= 8",
+        ]
+    );
+    assert!(cands[4].test.matches(Some("3")) && !cands[4].test.matches(Some("4")));
+    assert!(cands[2].test.matches(None) && !cands[0].test.matches(None));
+}
+
+#[test]
+fn statistics_match_hand_computed_values() {
+    // 100 rows, 40 positive; the rule matches 20 rows, 15 of them positive.
+    let s = CandidateStats::from_counts(20, 15, 100, 40);
+    assert!((s.lift - (15.0 / 20.0) / 0.4).abs() < 1e-12);
+    let (sp, sn): (f64, f64) = (15.5 / 41.0, 5.5 / 61.0);
+    assert!((s.woe - (sp / sn).ln()).abs() < 1e-12);
+    assert!((s.information_value - (sp - sn) * (sp / sn).ln()).abs() < 1e-12);
+}
+
+#[test]
+fn ranking_drops_weak_candidates_and_the_file_quotes_everything() {
+    let c = |v: &str, stats| Candidate {
+        column: "Lead \"Source\"".into(),
+        test: Test::Equals(v.into()),
+        stats: Some(stats),
+    };
+    let ranked = rank(
+        vec![
+            c("weak", CandidateStats::from_counts(50, 20, 100, 40)),
+            c("strong \"x\"", CandidateStats::from_counts(20, 18, 100, 40)),
+            c("neg", CandidateStats::from_counts(30, 2, 100, 40)),
+        ],
+        &SuggestConfig::default(),
+    );
+    let names: Vec<String> = ranked.iter().map(Candidate::name).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let file = rules_toml(&ranked, 100, 40);
+    let parsed: toml::Value = toml::from_str(&file).unwrap();
+    let rules = parsed["rule"].as_array().unwrap();
+    assert_eq!(
+        rules[0]["when"].as_str(),
+        Some("`Lead \"Source\"` = \"strong \\\"x\\\"\"")
+    );
+    assert!(rules.iter().any(|r| r["points"].as_integer().unwrap() < 0));
+}
