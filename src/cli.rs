@@ -1,6 +1,7 @@
 //! The command line: argument parsing, dispatch, and exit codes (0 ok, 1 runtime, 2 bad input).
 
 mod book;
+mod console;
 
 use std::path::PathBuf;
 
@@ -134,9 +135,7 @@ fn run(cli: Cli) -> CliResult {
     let paths = Paths::standard().map_err(|e| CliError::Runtime(e.into()))?;
     let now = now();
     match &cli.command {
-        None => Err(bad_input(
-            "the console is not built yet; run `leadq --help`",
-        )),
+        None => console::run(&cli, &paths),
         Some(Command::Show { lead, format }) => {
             book::show(&open_store(&cli, &paths)?, lead, *format, now)
         }

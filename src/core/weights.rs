@@ -42,7 +42,11 @@ impl Weights {
 
     /// bias + Σ w_i · x_i over a lead's sparse rule activations.
     pub fn logit(&self, activations: &[(RuleId, f32)]) -> f64 {
-        self.bias + activations.iter().map(|&(r, x)| self.get(r) * x as f64).sum::<f64>()
+        self.bias
+            + activations
+                .iter()
+                .map(|&(r, x)| self.get(r) * x as f64)
+                .sum::<f64>()
     }
 }
 
@@ -62,7 +66,10 @@ mod tests {
 
     #[test]
     fn logit_sums_bias_and_weighted_activations() {
-        let w = Weights { bias: -1.0, rules: BTreeMap::from([(1, 0.5), (2, -2.0)]) };
+        let w = Weights {
+            bias: -1.0,
+            rules: BTreeMap::from([(1, 0.5), (2, -2.0)]),
+        };
         assert_eq!(w.logit(&[(1, 1.0), (2, 0.5), (9, 1.0)]), -1.0 + 0.5 - 1.0);
         assert!(sigmoid(-800.0) >= 0.0 && sigmoid(800.0) <= 1.0);
     }
