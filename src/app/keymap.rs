@@ -181,7 +181,8 @@ impl Keymap {
         for m in [mode, KeyMode::Global] {
             for (keys, action) in self.grouped(m) {
                 let word = action.hint();
-                if !word.is_empty() && !out.iter().any(|(_, w)| *w == word) {
+                let taken = out.iter().any(|(k, w)| *w == word || *k == keys[0]);
+                if !word.is_empty() && !taken {
                     out.push((keys[0].clone(), word));
                 }
             }

@@ -13,7 +13,7 @@ pub mod search;
 pub mod text_input;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

@@ -187,6 +187,8 @@ impl QueueState {
         let lead = &book.leads[self.ranked[pos]];
         let rank = pos as u32 + 1;
         let movement = match self.baseline.get(&lead.id) {
+            // The first look ever has nothing to compare with.
+            None if self.baseline.is_empty() => Movement::Same,
             None => Movement::New,
             Some(&was) if was > rank => Movement::Up(was - rank),
             Some(&was) if was < rank => Movement::Down(rank - was),

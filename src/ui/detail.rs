@@ -16,6 +16,9 @@ use crate::core::clock::{format_age, format_date, format_datetime};
 use crate::core::model::{ActivityKind, Lead, Timestamp, format_number};
 use crate::core::text::sanitize;
 
+/// Width of the explanation pane from which evidence fits beside its rule.
+const WIDE: u16 = 60;
+
 pub struct DetailView<'a> {
     pub app: &'a App,
 }
@@ -61,7 +64,10 @@ impl Widget for DetailView<'_> {
         let expl_height = detail
             .explanation
             .as_ref()
-            .map_or(3, |e| e.contributions.len() as u16 + 4)
+            .map_or(3, |e| {
+                let per = if right.width < WIDE { 2 } else { 1 };
+                e.contributions.len() as u16 * per + 4
+            })
             .min(right.height / 2 + 2);
         let [why, timeline] =
             Layout::vertical([Constraint::Length(expl_height), Constraint::Fill(1)]).areas(right);
@@ -174,7 +180,8 @@ impl Widget for Waterfall<'_> {
             lo = lo.min(running);
             hi = hi.max(running);
         }
-        let track = 12usize;
+        let track = 10usize;
+        let wide = area.width >= WIDE;
         let span = (hi - lo).max(1) as f64;
         let pos = |v: i32| (((v - lo) as f64 / span) * (track - 1) as f64).round() as usize;
         let name_w = (area.width as usize)
@@ -204,11 +211,14 @@ impl Widget for Waterfall<'_> {
                 ),
             ];
             spans.extend(bar(running, running + c.points, style));
-            spans.push(Span::styled(
-                format!(" {}", sanitize(&c.evidence)),
-                theme.muted(),
-            ));
-            lines.push(Line::from(spans));
+            let evidence = Span::styled(format!(" {}", sanitize(&c.evidence)), theme.muted());
+            if wide {
+                spans.push(evidence);
+                lines.push(Line::from(spans));
+            } else {
+                lines.push(Line::from(spans));
+                lines.push(Line::from(vec![Span::raw("  "), evidence]));
+            }
             running += c.points;
         }
         lines.push(Line::from(vec![

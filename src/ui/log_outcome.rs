@@ -21,7 +21,7 @@ pub fn render(
     buf: &mut Buffer,
 ) -> Option<Position> {
     let n = catalog.types.len() as u16;
-    let rect = modal_area(area, 60, n + 9, buf);
+    let rect = modal_area(area, 60, n + 7, buf);
     let title = format!(" Log outcome — {} ", fit(&form.lead_name, 36));
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
@@ -36,7 +36,7 @@ pub fn render(
     let [list, fields, error] = Layout::vertical([
         Constraint::Length(n),
         Constraint::Length(4),
-        Constraint::Fill(1),
+        Constraint::Length(1),
     ])
     .areas(inner);
     let outcome_focus = form.focus == LogField::Outcome;

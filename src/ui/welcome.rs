@@ -30,7 +30,7 @@ impl Widget for Welcome<'_> {
         let mut lines = vec![
             Line::styled("Welcome to leadq", theme.title()),
             Line::raw(""),
-            Line::raw("leadq tells you who to work next and why. This book has no leads yet."),
+            Line::raw("leadq tells you who to work next, and why. This book is empty."),
             Line::raw(""),
         ];
         if self.book.is_demo {
@@ -43,7 +43,7 @@ impl Widget for Welcome<'_> {
                 Span::styled(key, theme.key()),
                 Span::raw(" (or run "),
                 Span::styled("leadq --demo", theme.key()),
-                Span::raw("). The demo lives in its own database; your book is not touched."),
+                Span::raw("). It has its own database; your book stays untouched."),
             ]));
         }
         lines.push(Line::raw(""));
@@ -65,7 +65,7 @@ impl Widget for Welcome<'_> {
         }
         let rect = area.centered(
             Constraint::Length(area.width.min(64)),
-            Constraint::Length(area.height.min(lines.len() as u16 + 6)),
+            Constraint::Length(area.height.min(20)),
         );
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
