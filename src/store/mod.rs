@@ -2,6 +2,7 @@
 
 pub mod codec;
 pub mod paths;
+pub mod rules;
 pub mod worklog;
 
 use std::fs::File;
