@@ -146,6 +146,8 @@ pub enum Effect {
     LogOutcome {
         lead: LeadId,
         request: LogRequest,
+        /// The lead's rule activations when it was worked (learning's features).
+        snapshot: Vec<(crate::core::outcome::RuleId, f32)>,
     },
     UndoOutcome(u64),
     /// Switch to the demo book, generating it on first use.
@@ -165,6 +167,8 @@ pub struct BookData {
     /// Shown in the header: which database this is.
     pub label: String,
     pub is_demo: bool,
+    /// The scorecard and lead index; `None` only when scoring could not be loaded.
+    pub scoring: Option<super::scoring::Scoring>,
 }
 
 /// One lead's history, for the detail view.

@@ -9,6 +9,7 @@ pub mod keymap;
 pub mod log_form;
 pub mod queue;
 pub mod run;
+pub mod scoring;
 pub mod search;
 pub mod text_input;
 
@@ -66,6 +67,7 @@ pub struct App {
     pub overlay: Option<Overlay>,
     pub book: Book,
     pub queue: QueueState,
+    pub scoring: Option<scoring::Scoring>,
     pub detail: Option<DetailState>,
     pub toast: Option<Toast>,
     /// Outcomes logged in this session, newest last, for `u`.
@@ -90,6 +92,7 @@ impl App {
             overlay: None,
             book: Book::default(),
             queue: QueueState::default(),
+            scoring: None,
             detail: None,
             toast: None,
             undo_stack: Vec::new(),
@@ -128,12 +131,14 @@ impl App {
 
     fn rebuild_page(&mut self) {
         let h = self.page_height();
-        self.queue.build_page(&self.book, h, self.now);
+        self.queue
+            .build_page(&self.book, self.scoring.as_ref(), h, self.now);
     }
 
     /// Recomputes the order (after the book changed) and the filter, keeping `keep` selected.
     fn rerank(&mut self, keep: Option<LeadId>) {
-        self.queue.ranked = queue::rank_book(&self.book);
+        (self.queue.ranked, self.queue.priority) =
+            queue::rank(&self.book, self.scoring.as_ref(), self.now);
         self.refilter(keep);
     }
 
@@ -318,8 +323,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.rebuild_page();
             vec![]
         }
-        BookLoaded(data) => {
+        BookLoaded(mut data) => {
             app.status = None;
+            app.scoring = data.scoring.take();
             app.queue = QueueState {
                 baseline: data.last_look.iter().copied().collect(),
                 ..QueueState::default()
@@ -337,6 +343,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             if let Some(d) = app.detail.as_mut()
                 && d.lead == data.lead.id
             {
+                d.explanation = app.scoring.as_ref().map(|s| s.explanation_view(&data.lead));
                 d.data = Some(*data);
             }
             vec![]
@@ -362,6 +369,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 false,
             );
             app.undo_stack.push(rec.seq);
+            if let Some(s) = app.scoring.as_mut() {
+                s.rescore(&lead);
+            }
             app.book.replace(lead);
             let next = app.pending_next.take();
             app.rerank(next);
@@ -382,6 +392,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 false,
             );
             let id = lead.id;
+            if let Some(s) = app.scoring.as_mut() {
+                s.rescore(&lead);
+            }
             app.book.replace(lead);
             app.rerank(Some(id));
             match app.screen {
@@ -433,9 +446,15 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 FormOutcome::Cancel => {}
                 FormOutcome::Commit(request) => {
                     app.pending_next = next_after(app, form.lead);
+                    let snapshot = app
+                        .scoring
+                        .as_ref()
+                        .map(|s| s.snapshot(form.lead))
+                        .unwrap_or_default();
                     return vec![Effect::LogOutcome {
                         lead: form.lead,
                         request,
+                        snapshot,
                     }];
                 }
             }

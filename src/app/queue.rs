@@ -8,6 +8,8 @@ use crate::core::model::{DAY, Lead, LeadId, Timestamp};
 use crate::core::text::sanitize;
 
 use super::book::Book;
+use super::scoring::Scoring;
+use crate::core::priority::QueuePriority;
 
 /// Screen rows the queue view uses for its header, column titles, reason line and footer.
 pub const QUEUE_CHROME_ROWS: u16 = 4;
@@ -109,6 +111,8 @@ impl QueueFilter {
 pub struct QueueState {
     /// Book indices of the workable leads, highest priority first.
     pub ranked: Vec<usize>,
+    /// Priority of each entry of `ranked`, when scored.
+    pub priority: Vec<Option<QueuePriority>>,
     /// Positions in `ranked` that pass the filter.
     pub visible: Vec<usize>,
     /// Index into `visible`.
@@ -168,7 +172,13 @@ impl QueueState {
     }
 
     /// Scrolls so the selection is on screen and builds the rows of that page only.
-    pub fn build_page(&mut self, book: &Book, height: usize, now: Timestamp) {
+    pub fn build_page(
+        &mut self,
+        book: &Book,
+        scoring: Option<&Scoring>,
+        height: usize,
+        now: Timestamp,
+    ) {
         let height = height.max(1);
         if self.selected < self.offset {
             self.offset = self.selected;
@@ -179,11 +189,11 @@ impl QueueState {
         let end = (self.offset + height).min(self.visible.len());
         self.page = self.visible[self.offset..end]
             .iter()
-            .map(|&pos| self.row(book, pos, now))
+            .map(|&pos| self.row(book, scoring, pos, now))
             .collect();
     }
 
-    fn row(&self, book: &Book, pos: usize, now: Timestamp) -> QueueRow {
+    fn row(&self, book: &Book, scoring: Option<&Scoring>, pos: usize, now: Timestamp) -> QueueRow {
         let lead = &book.leads[self.ranked[pos]];
         let rank = pos as u32 + 1;
         let movement = match self.baseline.get(&lead.id) {
@@ -207,14 +217,19 @@ impl QueueState {
             id: lead.id,
             rank,
             movement,
-            probability: None,
+            probability: self
+                .priority
+                .get(pos)
+                .copied()
+                .flatten()
+                .map(|p| p.probability),
             name: sanitize(&lead.name).into_owned(),
             account: sanitize(&lead.account).into_owned(),
             stage: sanitize(&lead.stage).into_owned(),
             owner: sanitize(&lead.owner).into_owned(),
             next_action,
             due,
-            top_reason: None,
+            top_reason: scoring.and_then(|s| s.top_reason(lead)),
         }
     }
 
@@ -228,21 +243,15 @@ impl QueueState {
     }
 }
 
-/// What the queue is sorted by, shown in its header.
-pub const SORT_LABEL: &str = "sort: next action due, then newest";
-
-/// The workable leads (not in a terminal stage), in priority order: due follow-ups first
-/// (earliest due first), then leads without a next action, newest first.
-pub fn rank_book(book: &Book) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..book.leads.len())
-        .filter(|&i| !book.pipeline.is_terminal(&book.leads[i].stage))
-        .collect();
-    order.sort_by_key(|&i| {
-        let lead = &book.leads[i];
-        match &lead.next_action {
-            Some(n) => (0, n.due, lead.id),
-            None => (1, -lead.created, lead.id),
-        }
-    });
-    order
+/// The workable leads in queue order, with their priority: from the lead index when the
+/// book is scored, else in id order.
+pub fn rank(
+    book: &Book,
+    scoring: Option<&Scoring>,
+    now: Timestamp,
+) -> (Vec<usize>, Vec<Option<QueuePriority>>) {
+    match scoring {
+        Some(s) => s.rank(book, now),
+        None => (0..book.leads.len()).map(|i| (i, None)).unzip(),
+    }
 }

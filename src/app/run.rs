@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use crossterm::event::{self, Event, KeyEventKind};
 
+use super::scoring::Scoring;
 use super::{Action, App, BookData, DetailData, Effect, Screen, config::Config, update};
 use crate::core::model::{LeadId, Timestamp};
+use crate::core::priority::PriorityConfig;
 use crate::store::paths::{Paths, create_private_dir};
 use crate::store::{Store, StoreError, worklog};
 
@@ -204,7 +206,7 @@ impl Worker {
                         is_demo,
                     } => {
                         let _ = results.send(Action::Progress("reading leads…".into()));
-                        match read_book(&store, label, is_demo) {
+                        match read_book(&store, label, is_demo, clock()) {
                             Ok(data) => Action::BookLoaded(Box::new(data)),
                             Err(e) => Action::Failed(e.to_string()),
                         }
@@ -220,8 +222,16 @@ impl Worker {
 }
 
 /// Reads what the console shows of the book.
-pub fn read_book(store: &Store, label: String, is_demo: bool) -> Result<BookData, StoreError> {
+pub fn read_book(
+    store: &Store,
+    label: String,
+    is_demo: bool,
+    now: Timestamp,
+) -> Result<BookData, StoreError> {
+    let card = store.scorecard()?;
+    let index = store.build_index(&card, PriorityConfig::default(), now)?;
     Ok(BookData {
+        scoring: Some(Scoring { card, index }),
         leads: store.leads().collect::<Result<_, _>>()?,
         catalog: store.outcome_catalog()?,
         pipeline: store.pipeline()?,
@@ -273,8 +283,12 @@ impl Session {
                 self.detail(id)
                     .unwrap_or_else(|e| Action::Failed(e.to_string())),
             ),
-            Effect::LogOutcome { lead, request } => {
-                let done = worklog::log_outcome(&self.store, lead, &request, Vec::new(), None, now)
+            Effect::LogOutcome {
+                lead,
+                request,
+                snapshot,
+            } => {
+                let done = worklog::log_outcome(&self.store, lead, &request, snapshot, None, now)
                     .map_err(|e| e.to_string())
                     .and_then(|rec| Ok((rec, self.stored_lead(lead)?)));
                 Some(match done {

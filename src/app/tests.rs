@@ -3,9 +3,12 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::queue::Movement;
+use super::scoring::Scoring;
 use super::*;
-use crate::core::model::{DAY, HOUR, Lead, NextAction};
+use crate::core::model::{DAY, HOUR, Lead, NextAction, Pipeline};
 use crate::core::outcome::OutcomeRecord;
+use crate::core::rules::{RuleIds, RuleSet};
+use crate::core::scorecard::Scorecard;
 
 pub(crate) const NOW: Timestamp = 1_764_151_200; // 2025-11-26 10:00 UTC
 
@@ -40,17 +43,28 @@ pub(crate) fn sample_leads(n: u64) -> Vec<Lead> {
         .collect()
 }
 
+/// The book as the worker would hand it over: scored with the default rules.
+pub(crate) fn book_data(leads: Vec<Lead>, last_look: Vec<(LeadId, u32)>) -> BookData {
+    let rules = RuleSet::default_rules(&mut RuleIds::default());
+    let pipeline = Pipeline::default();
+    let scoring = Scoring::build(Scorecard::new(rules, None), &leads, &pipeline, NOW);
+    BookData {
+        leads,
+        pipeline,
+        last_look,
+        label: "book.db".into(),
+        scoring: Some(scoring),
+        ..BookData::default()
+    }
+}
+
 pub(crate) fn loaded_app(leads: Vec<Lead>) -> App {
     let mut config = Config::defaults();
     config.me = Some("Ana Ruiz".into());
     let mut app = App::new(config, NOW, 80, 24);
     update(
         &mut app,
-        Action::BookLoaded(Box::new(BookData {
-            leads,
-            label: "book.db".into(),
-            ..BookData::default()
-        })),
+        Action::BookLoaded(Box::new(book_data(leads, vec![]))),
     );
     app
 }
@@ -62,6 +76,15 @@ fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
 fn typed(app: &mut App, text: &str) -> Vec<Effect> {
     text.chars()
         .flat_map(|c| key(app, KeyCode::Char(c)))
+        .collect()
+}
+
+/// The queue's order as the lead index ranked it.
+fn order(app: &App) -> Vec<LeadId> {
+    app.queue
+        .ranked
+        .iter()
+        .map(|&i| app.book.leads[i].id)
         .collect()
 }
 
@@ -83,18 +106,21 @@ fn the_queue_is_ordered_and_only_the_visible_page_is_built() {
     assert_eq!(app.screen, Screen::Queue);
     assert_eq!(app.queue.ranked.len(), 100);
     assert_eq!(app.queue.page.len(), app.page_height());
-    assert_eq!(
-        app.queue.page[0].id, 1,
-        "the most overdue follow-up comes first"
+    let order = order(&app);
+    let page: Vec<LeadId> = app.queue.page.iter().map(|r| r.id).collect();
+    assert_eq!(page, order[..app.page_height()]);
+    assert!(
+        app.queue.page[0].probability.is_some(),
+        "rows carry the score"
     );
     key(&mut app, KeyCode::Char('j'));
     key(&mut app, KeyCode::Down);
-    assert_eq!(selected(&app), 3);
+    assert_eq!(selected(&app), order[2]);
     key(&mut app, KeyCode::Char('k'));
-    assert_eq!(selected(&app), 2);
+    assert_eq!(selected(&app), order[1]);
     key(&mut app, KeyCode::Char('G'));
-    assert_eq!(selected(&app), 100);
-    assert_eq!(app.queue.page.last().unwrap().id, 100);
+    assert_eq!(selected(&app), order[99]);
+    assert_eq!(app.queue.page.last().unwrap().id, order[99]);
     assert_eq!(app.queue.page.len(), app.page_height());
     key(&mut app, KeyCode::Char('g'));
     key(&mut app, KeyCode::PageDown);
@@ -117,14 +143,10 @@ fn terminal_stages_stay_out_of_the_queue() {
 #[test]
 fn movement_compares_with_the_last_look() {
     let mut app = App::new(Config::defaults(), NOW, 80, 24);
-    update(
-        &mut app,
-        Action::BookLoaded(Box::new(BookData {
-            leads: sample_leads(4),
-            last_look: vec![(1, 1), (2, 4), (3, 2)],
-            ..BookData::default()
-        })),
-    );
+    let order = order(&loaded_app(sample_leads(4)));
+    let last_look = vec![(order[0], 1), (order[1], 4), (order[2], 2)];
+    let data = book_data(sample_leads(4), last_look);
+    update(&mut app, Action::BookLoaded(Box::new(data)));
     let moves: Vec<Movement> = app.queue.page.iter().map(|r| r.movement).collect();
     assert_eq!(
         moves,
@@ -139,7 +161,7 @@ fn movement_compares_with_the_last_look() {
     assert_eq!(
         effects,
         [
-            Effect::SaveLastLook(vec![(1, 1), (2, 2), (3, 3), (4, 4)]),
+            Effect::SaveLastLook(order.iter().zip(1..).map(|(&id, r)| (id, r)).collect()),
             Effect::Quit
         ]
     );
@@ -151,9 +173,12 @@ fn filters_narrow_the_queue_and_keep_global_ranks() {
     key(&mut app, KeyCode::Char('m'));
     assert!(app.queue.filter.mine);
     let ids: Vec<LeadId> = app.queue.page.iter().map(|r| r.id).collect();
-    assert_eq!(ids, [1, 4, 7]);
+    let all = order(&app);
+    let mine: Vec<LeadId> = all.iter().copied().filter(|id| id % 3 == 1).collect();
+    assert_eq!(ids, mine, "Ana owns leads 1, 4 and 7");
+    let rank = all.iter().position(|&id| id == mine[1]).unwrap() as u32 + 1;
     assert_eq!(
-        app.queue.page[1].rank, 4,
+        app.queue.page[1].rank, rank,
         "ranks are ranks in the whole queue"
     );
     key(&mut app, KeyCode::Char('c'));
@@ -202,8 +227,10 @@ fn logged(lead: &Lead, seq: u64, outcome: &str) -> Action {
 #[test]
 fn logging_commits_a_request_then_moves_to_the_next_lead_and_can_be_undone() {
     let mut app = loaded_app(sample_leads(5));
+    let before = order(&app);
     key(&mut app, KeyCode::Char('j'));
-    assert_eq!(selected(&app), 2);
+    let worked = before[1];
+    assert_eq!(selected(&app), worked);
     assert!(key(&mut app, KeyCode::Char('l')).is_empty());
     assert!(matches!(app.overlay, Some(Overlay::Log(_))));
     key(&mut app, KeyCode::Char('4'));
@@ -214,26 +241,43 @@ fn logging_commits_a_request_then_moves_to_the_next_lead_and_can_be_undone() {
     key(&mut app, KeyCode::Tab);
     typed(&mut app, "12,000");
     let effects = key(&mut app, KeyCode::Enter);
-    let [Effect::LogOutcome { lead, request }] = effects.as_slice() else {
+    let [
+        Effect::LogOutcome {
+            lead,
+            request,
+            snapshot,
+        },
+    ] = effects.as_slice()
+    else {
         panic!("expected one LogOutcome, got {effects:?}");
     };
-    assert_eq!(*lead, 2);
+    assert_eq!(*lead, worked);
     assert_eq!(request.outcome, "meeting_booked");
     assert_eq!(request.note, "demo on Tue");
     assert_eq!(request.follow_up, Some(NOW + 2 * DAY));
     assert_eq!(request.value, Some(12000.0));
+    assert_eq!(
+        snapshot,
+        &app.scoring.as_ref().unwrap().snapshot(worked),
+        "the features at the time of work go with the outcome"
+    );
+    assert!(!snapshot.is_empty());
     assert!(app.overlay.is_none());
 
-    // The store answers: the lead moved on (now due later, so it sinks in the queue).
-    let mut stored = app.book.lead(2).unwrap().clone();
+    // The store answers: the lead moved on and is re-scored in the index.
+    let mut stored = app.book.lead(worked).unwrap().clone();
     stored.stage = "Qualified".into();
     stored.next_action = Some(NextAction {
         due: NOW + 2 * DAY,
         note: "follow up".into(),
     });
     update(&mut app, logged(&stored, 7, "meeting_booked"));
-    assert_eq!(selected(&app), 3, "log-and-next selects the following lead");
-    assert_eq!(app.queue.page.last().unwrap().id, 2);
+    assert_eq!(
+        selected(&app),
+        before[2],
+        "log-and-next selects the lead that followed"
+    );
+    assert_eq!(app.book.lead(worked).unwrap().stage, "Qualified");
     let toast = &app.toast.as_ref().unwrap().text;
     assert!(
         toast.contains("Meeting booked") && toast.contains("Qualified"),
@@ -317,11 +361,15 @@ fn search_narrows_incrementally_and_opens_the_lead() {
 #[test]
 fn detail_walks_the_queue_and_q_goes_back() {
     let mut app = loaded_app(sample_leads(5));
-    assert_eq!(key(&mut app, KeyCode::Enter), vec![Effect::LoadDetail(1)]);
+    let order = order(&app);
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::LoadDetail(order[0])]
+    );
     assert_eq!(app.screen, Screen::Detail);
     assert_eq!(
         key(&mut app, KeyCode::Char('j')),
-        vec![Effect::LoadDetail(2)]
+        vec![Effect::LoadDetail(order[1])]
     );
     key(&mut app, KeyCode::Char('?'));
     assert_eq!(app.overlay, Some(Overlay::Help));
@@ -329,7 +377,7 @@ fn detail_walks_the_queue_and_q_goes_back() {
     assert_eq!((app.screen, &app.overlay), (Screen::Detail, &None));
     key(&mut app, KeyCode::Char('q'));
     assert_eq!(app.screen, Screen::Queue);
-    assert_eq!(selected(&app), 2);
+    assert_eq!(selected(&app), order[1]);
     let quit = key(&mut app, KeyCode::Char('q'));
     assert_eq!(quit.last(), Some(&Effect::Quit));
 }

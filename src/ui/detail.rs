@@ -68,7 +68,7 @@ impl Widget for DetailView<'_> {
                 let per = if right.width < WIDE { 2 } else { 1 };
                 e.contributions.len() as u16 * per + 4
             })
-            .min(right.height / 2 + 2);
+            .min(right.height.saturating_sub(4));
         let [why, timeline] =
             Layout::vertical([Constraint::Length(expl_height), Constraint::Fill(1)]).areas(right);
         match &detail.explanation {

@@ -10,7 +10,8 @@ use ratatui::widgets::{Cell, Row, StatefulWidget, Table, TableState, Widget};
 use super::fit;
 use super::theme::Theme;
 use crate::app::App;
-use crate::app::queue::{DueState, Movement, QueueRow, SORT_LABEL};
+use crate::app::queue::{DueState, Movement, QueueRow};
+use crate::app::scoring::SORT_LABEL;
 use crate::core::text::sanitize;
 
 /// Width from which the "top reason" column is shown.
@@ -40,7 +41,14 @@ impl Widget for QueueView<'_> {
                 q.ranked.len(),
                 q.filter.describe()
             )),
-            Span::styled(SORT_LABEL, Style::new().fg(theme.accent)),
+            Span::styled(
+                if app.scoring.is_some() {
+                    SORT_LABEL
+                } else {
+                    "sort: lead id (no scorecard)"
+                },
+                Style::new().fg(theme.accent),
+            ),
         ])
         .render(header, buf);
         let selected = q.selected.checked_sub(q.offset);
@@ -64,7 +72,13 @@ impl Widget for QueueView<'_> {
 fn why_line<'a>(row: &'a QueueRow, app: &'a App, theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::styled(format!(" #{} ", row.rank), theme.title())];
     match &row.top_reason {
-        Some(reason) => spans.push(Span::raw(format!("why: {reason}"))),
+        Some(reason) => {
+            let pos = app.queue.visible.get(app.queue.selected).copied();
+            if let Some(p) = pos.and_then(|p| app.queue.priority.get(p).copied().flatten()) {
+                spans.push(Span::styled(format!("{} · ", p.words()), theme.muted()));
+            }
+            spans.push(Span::raw(reason.clone()));
+        }
         None => {
             let note = app
                 .book

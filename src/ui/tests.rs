@@ -8,7 +8,6 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
 use crate::app::action::DetailData;
-use crate::app::detail::{ContributionView, ExplanationView};
 use crate::app::tests::{NOW, loaded_app, sample_leads};
 use crate::app::{Action, App, update};
 use crate::core::model::{Activity, ActivityKind, AttrValue, DAY, Signal};
@@ -51,8 +50,13 @@ fn detail_app() -> App {
         AttrValue::Text("Webinar Q3".into()),
     );
     leads[1].deal_value = Some(24000.0);
+    leads[1].email = "john.smith@gmail.com".into();
+    leads[1].country = "GB".into();
+    leads[1].industry = "Software".into();
+    leads[1].source = "Website".into();
     let mut app = loaded_app(leads);
-    keys(&mut app, "j\n");
+    app.queue.selected = app.queue.position_of(&app.book, 2).unwrap();
+    keys(&mut app, "\n");
     let lead = app.book.lead(2).unwrap().clone();
     update(
         &mut app,
@@ -75,28 +79,6 @@ fn detail_app() -> App {
             lead,
         })),
     );
-    app.detail.as_mut().unwrap().explanation = Some(ExplanationView {
-        base_points: 40,
-        contributions: vec![
-            ContributionView {
-                rule: "Decision maker".into(),
-                points: 18,
-                evidence: "title = VP Sales".into(),
-            },
-            ContributionView {
-                rule: "Replied".into(),
-                points: 14,
-                evidence: "1 reply in 30d".into(),
-            },
-            ContributionView {
-                rule: "Free-mail address".into(),
-                points: -20,
-                evidence: "domain = gmail.com".into(),
-            },
-        ],
-        points_total: 52,
-        probability: 0.62,
-    });
     app
 }
 
@@ -107,10 +89,10 @@ fn queue_view() {
     let t = render(&app, 80, 24);
     insta::assert_snapshot!("queue", t.backend());
     let buf = t.backend().buffer();
-    let (x, y) = find(buf, "overdue").unwrap();
+    let (x, y) = find(buf, "overdue 1h").unwrap();
     assert_eq!(buf[(x, y)].fg, Color::Red, "overdue follow-ups are red");
     assert!(
-        find(buf, "sort: next action due").is_some(),
+        find(buf, "sort: p × value").is_some(),
         "the sort key is always shown"
     );
 }
