@@ -4,6 +4,7 @@ mod book;
 mod console;
 mod rules;
 mod score;
+mod demo;
 
 use std::path::PathBuf;
 
@@ -51,6 +52,15 @@ pub enum Command {
         /// When to follow up: 2d, 4h, tomorrow 9:00, mon, 2026-12-01.
         #[arg(long = "follow-up", value_name = "WHEN")]
         follow_up: Option<String>,
+    },
+    /// Fill an empty database with a realistic, reproducible demo book.
+    Demo {
+        /// How many leads to generate.
+        #[arg(long, default_value_t = crate::store::demo::DEFAULT_DEMO_LEADS)]
+        leads: u64,
+        /// Seed: the same seed (and number of leads) gives the same book.
+        #[arg(long, default_value_t = crate::store::demo::DEFAULT_DEMO_SEED)]
+        seed: u64,
     },
     /// The queue: leads ranked by priority (expected value with stated boosts).
     List {
@@ -218,5 +228,8 @@ fn run(cli: Cli) -> CliResult {
             score::explain(&open_store(&cli, &paths)?, lead, *format, now)
         }
         Some(Command::Rules { action }) => rules::run(&open_store(&cli, &paths)?, action, now),
+        Some(Command::Demo { leads, seed }) => {
+            demo::run(&open_store(&cli, &paths)?, *leads, *seed, now)
+        }
     }
 }

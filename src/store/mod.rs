@@ -1,6 +1,7 @@
 //! The sled database: trees, schema version, durable writes, and typed access to stored data.
 
 pub mod codec;
+pub mod demo;
 pub mod paths;
 pub mod rules;
 pub mod worklog;
@@ -493,6 +494,11 @@ impl Store {
     /// Reserves the sequence number of a new outcome.
     pub fn next_outcome_seq(&self) -> Result<u64> {
         self.next_counter(META_NEXT_OUTCOME, 1)
+    }
+
+    /// Reserves `n` consecutive outcome sequence numbers and returns the first.
+    pub fn reserve_outcome_seqs(&self, n: u64) -> Result<u64> {
+        self.next_counter(META_NEXT_OUTCOME, n)
     }
 
     pub fn put_outcome(&self, o: &OutcomeRecord) -> Result<()> {
