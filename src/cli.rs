@@ -2,9 +2,9 @@
 
 mod book;
 mod console;
+mod demo;
 mod rules;
 mod score;
-mod demo;
 
 use std::path::PathBuf;
 

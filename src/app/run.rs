@@ -205,8 +205,17 @@ impl Worker {
                         label,
                         is_demo,
                     } => {
+                        let now = clock();
+                        let demo = if is_demo && store.is_empty() {
+                            let _ = results.send(Action::Progress(
+                                "generating the demo book (first use only)…".into(),
+                            ));
+                            crate::store::demo::ensure_demo_book(&store, now).map(|_| ())
+                        } else {
+                            Ok(())
+                        };
                         let _ = results.send(Action::Progress("reading leads…".into()));
-                        match read_book(&store, label, is_demo, clock()) {
+                        match demo.and_then(|()| read_book(&store, label, is_demo, now)) {
                             Ok(data) => Action::BookLoaded(Box::new(data)),
                             Err(e) => Action::Failed(e.to_string()),
                         }
@@ -308,7 +317,7 @@ impl Session {
                     Err(e) => Action::Failed(format!("undo failed: {e}")),
                 })
             }
-            Effect::OpenDemo => match self.open_demo(now) {
+            Effect::OpenDemo => match self.open_demo() {
                 Ok(()) => {
                     self.load_book();
                     None
@@ -349,19 +358,12 @@ impl Session {
     }
 
     /// Switches to the demo book, generating it on first use.
-    fn open_demo(&mut self, now: Timestamp) -> Result<(), String> {
-        let _ = now;
+    /// Switches to the demo book; the worker generates it on first use when loading.
+    fn open_demo(&mut self) -> Result<(), String> {
         if self.store.path() == self.demo_db {
             return Ok(());
         }
-        let demo = Store::open(&self.demo_db).map_err(|e| e.to_string())?;
-        if demo.is_empty() {
-            return Err(
-                "this build has no demo generator yet; import leads with `leadq import FILE.csv`"
-                    .into(),
-            );
-        }
-        self.store = demo;
+        self.store = Store::open(&self.demo_db).map_err(|e| e.to_string())?;
         self.is_demo = true;
         Ok(())
     }
