@@ -53,10 +53,16 @@ struct Console {
     child: Box<dyn portable_pty::Child + Send + Sync>,
     /// Kept open for as long as the console runs.
     _master: Box<dyn portable_pty::MasterPty + Send>,
+    /// The console's screen as last seen before it left the alternate screen.
+    last_console_screen: Arc<Mutex<String>>,
 }
 
 impl Console {
     fn start(home: &Path, db: &Path) -> Console {
+        Console::start_with(home, db, &[])
+    }
+
+    fn start_with(home: &Path, db: &Path, env: &[(&str, &str)]) -> Console {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -73,18 +79,27 @@ impl Console {
         cmd.env("XDG_CONFIG_HOME", home.join("config"));
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("LEADQ_DB");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
         let screen = Arc::new(Mutex::new(vt100::Parser::new(24, 100, 0)));
         let mut reader = pty.master.try_clone_reader().unwrap();
         let sink = screen.clone();
+        let last_console_screen = Arc::new(Mutex::new(String::new()));
+        let alt_sink = last_console_screen.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
-                sink.lock().unwrap().process(&buf[..n]);
+                let mut parser = sink.lock().unwrap();
+                parser.process(&buf[..n]);
+                if parser.screen().alternate_screen() {
+                    *alt_sink.lock().unwrap() = parser.screen().contents();
+                }
             }
         });
         let writer = pty.master.take_writer().unwrap();
@@ -93,6 +108,7 @@ impl Console {
             writer,
             child,
             _master: pty.master,
+            last_console_screen,
         }
     }
 
@@ -212,4 +228,37 @@ fn a_bad_config_file_names_the_line_and_exits_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("config.toml:3:"), "{err}");
+}
+
+#[test]
+fn an_empty_book_welcomes_and_q_quits() {
+    let home = tempfile::tempdir().unwrap();
+    let mut console = Console::start(home.path(), &home.path().join("empty.db"));
+    console.wait_for("Welcome to leadq");
+    console.wait_for("leadq import FILE.csv");
+    console.type_keys("q");
+    assert!(console.wait_exit().success());
+}
+
+#[test]
+fn exit_after_first_frame_draws_the_queue_and_exits() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("book.db");
+    fill_book(&db);
+    let mut console =
+        Console::start_with(home.path(), &db, &[("LEADQ_EXIT_AFTER_FIRST_FRAME", "1")]);
+    assert!(console.wait_exit().success());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while console.screen.lock().unwrap().screen().alternate_screen() {
+        assert!(
+            Instant::now() < deadline,
+            "the alternate screen was not left"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let drawn = console.last_console_screen.lock().unwrap().clone();
+    assert!(
+        drawn.contains("Chiara Conti") && drawn.contains("sort:"),
+        "{drawn}"
+    );
 }
