@@ -8,6 +8,7 @@ pub mod detail;
 pub mod keymap;
 pub mod log_form;
 pub mod queue;
+mod router;
 pub mod run;
 pub mod scoring;
 pub mod search;
@@ -15,8 +16,6 @@ pub mod text_input;
 
 #[cfg(test)]
 pub(crate) mod tests;
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::core::clock::format_datetime;
 use crate::core::model::{LeadId, Timestamp};
@@ -27,7 +26,7 @@ use book::Book;
 use config::Config;
 use detail::DetailState;
 use keymap::KeyMode;
-use log_form::{FormOutcome, LogForm};
+use log_form::LogForm;
 use queue::{QUEUE_CHROME_ROWS, QueueState};
 use search::SearchState;
 
@@ -181,7 +180,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     }
     use Action::*;
     match action {
-        Key(key) => on_key(app, key),
+        Key(key) => router::on_key(app, key),
         Quit => {
             app.quitting = true;
             let mut effects = Vec::new();
@@ -432,86 +431,4 @@ fn cycle(values: &[String], current: Option<String>) -> Option<String> {
             .and_then(|i| values.get(i + 1))
             .cloned(),
     }
-}
-
-/// Routes a key: the open overlay first, then the view's keymap, then the global one.
-fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-        return update(app, Action::Quit);
-    }
-    match app.overlay.take() {
-        Some(Overlay::Log(mut form)) => {
-            match form.handle_key(&key, &app.book.catalog, app.now) {
-                FormOutcome::Editing => app.overlay = Some(Overlay::Log(form)),
-                FormOutcome::Cancel => {}
-                FormOutcome::Commit(request) => {
-                    app.pending_next = next_after(app, form.lead);
-                    let snapshot = app
-                        .scoring
-                        .as_ref()
-                        .map(|s| s.snapshot(form.lead))
-                        .unwrap_or_default();
-                    return vec![Effect::LogOutcome {
-                        lead: form.lead,
-                        request,
-                        snapshot,
-                    }];
-                }
-            }
-            vec![]
-        }
-        Some(Overlay::Search(mut search)) => {
-            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-            match key.code {
-                KeyCode::Esc => return vec![],
-                KeyCode::Enter => {
-                    let Some(hit) = search.hits.get(search.selected) else {
-                        app.overlay = Some(Overlay::Search(search));
-                        return vec![];
-                    };
-                    let id = app.book.leads[hit.index].id;
-                    if let Some(pos) = app.queue.position_of(&app.book, id) {
-                        app.queue.selected = pos;
-                        app.rebuild_page();
-                    }
-                    return app.open_detail(id);
-                }
-                KeyCode::Down => search.move_by(1),
-                KeyCode::Char('n') if ctrl => search.move_by(1),
-                KeyCode::Up => search.move_by(-1),
-                KeyCode::Char('p') if ctrl => search.move_by(-1),
-                _ => {
-                    let before = search.input.value().to_string();
-                    search.input.handle_key(&key);
-                    if search.input.value() != before {
-                        search.refresh(&app.book);
-                    }
-                }
-            }
-            app.overlay = Some(Overlay::Search(search));
-            vec![]
-        }
-        other => {
-            app.overlay = other;
-            match app.config.keymap.action_for(app.key_mode(), &key) {
-                Some(action) => update(app, action),
-                None => {
-                    app.dirty = false;
-                    vec![]
-                }
-            }
-        }
-    }
-}
-
-/// The lead after `id` in the visible queue (or before it, when it is last).
-fn next_after(app: &App, id: LeadId) -> Option<LeadId> {
-    let pos = app.queue.position_of(&app.book, id)?;
-    let at = |p: usize| {
-        app.queue
-            .visible
-            .get(p)
-            .map(|&r| app.book.leads[app.queue.ranked[r]].id)
-    };
-    at(pos + 1).or_else(|| pos.checked_sub(1).and_then(at))
 }
