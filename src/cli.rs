@@ -2,6 +2,7 @@
 
 mod backup;
 mod book;
+mod console;
 mod demo;
 mod eval;
 mod io;
@@ -267,9 +268,7 @@ fn run(cli: Cli) -> CliResult {
     let paths = Paths::standard().map_err(|e| CliError::Runtime(e.into()))?;
     let now = now();
     match &cli.command {
-        None => Err(bad_input(
-            "the console is not built yet; run `leadq --help`",
-        )),
+        None => console::run(&cli, &paths),
         Some(Command::Show { lead, format }) => {
             book::show(&open_store(&cli, &paths)?, lead, *format, now)
         }
