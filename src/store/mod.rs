@@ -8,6 +8,7 @@ pub mod import;
 pub mod learning;
 pub mod paths;
 pub mod rules;
+pub mod stage;
 pub mod worklog;
 
 use std::fs::File;
