@@ -91,6 +91,8 @@ pub struct EvalCommand {
     /// Learning settings (default: the stored defaults).
     #[arg(long, value_name = "ALPHA")]
     pub step_size: Option<f64>,
+    #[arg(long, value_name = "ALPHA")]
+    pub bias_step_size: Option<f64>,
     #[arg(long, value_name = "LAMBDA")]
     pub prior_pull: Option<f64>,
     #[arg(long, value_name = "N0")]
@@ -100,6 +102,12 @@ pub struct EvalCommand {
     /// Rows a category must cover to become a suggested rule.
     #[arg(long, value_name = "N")]
     pub min_support: Option<u64>,
+    /// Suggested rules: also `x >= cut` per inner quantile cut of a number (true|false).
+    #[arg(long, value_name = "BOOL")]
+    pub thresholds: Option<bool>,
+    /// Suggested rules: leave out each category column's most frequent value (true|false).
+    #[arg(long, value_name = "BOOL")]
+    pub skip_reference: Option<bool>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,10 +224,13 @@ fn eval_args(e: &EvalCommand) -> CliResult<eval::EvalArgs> {
     let mut learn = crate::core::learn::LearnConfig::default();
     let mut suggest_cfg = crate::core::suggest::SuggestConfig::default();
     learn.step_size = e.step_size.unwrap_or(learn.step_size);
+    learn.bias_step_size = e.bias_step_size.unwrap_or(learn.bias_step_size);
     learn.prior_pull = e.prior_pull.unwrap_or(learn.prior_pull);
     learn.initial_accumulator = e.initial_accumulator.unwrap_or(learn.initial_accumulator);
     learn.min_evidence = e.min_evidence.unwrap_or(learn.min_evidence);
     suggest_cfg.min_support = e.min_support.unwrap_or(suggest_cfg.min_support);
+    suggest_cfg.thresholds = e.thresholds.unwrap_or(suggest_cfg.thresholds);
+    suggest_cfg.skip_reference = e.skip_reference.unwrap_or(suggest_cfg.skip_reference);
     Ok(eval::EvalArgs {
         data: e.data.clone(),
         label: e.label.clone(),

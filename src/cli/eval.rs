@@ -342,6 +342,7 @@ fn print_report(args: &EvalArgs, set: &RuleSet, with: &Report, without: &Report,
         obj["no_learning"] = report_json(without);
         obj["settings"] = json!({
             "step_size": cfg.step_size,
+            "bias_step_size": cfg.bias_step_size,
             "initial_accumulator": cfg.initial_accumulator,
             "prior_pull": cfg.prior_pull,
             "min_evidence": cfg.min_evidence,
@@ -377,7 +378,11 @@ fn print_report(args: &EvalArgs, set: &RuleSet, with: &Report, without: &Report,
         println!("{name:<16} {a:>10} {b:>12}");
     }
     println!(
-        "learning: AdaGrad step {}, n0 {}, pull to prior {}, min evidence {}",
-        cfg.step_size, cfg.initial_accumulator, cfg.prior_pull, cfg.min_evidence
+        "learning: AdaGrad step {} (bias {}), n0 {}, pull to prior {}, min evidence {}",
+        cfg.step_size,
+        cfg.bias_step_size,
+        cfg.initial_accumulator,
+        cfg.prior_pull,
+        cfg.min_evidence
     );
 }
