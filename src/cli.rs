@@ -2,6 +2,8 @@
 
 mod book;
 mod eval;
+mod rules;
+mod score;
 mod table;
 
 use std::path::PathBuf;
@@ -50,6 +52,31 @@ pub enum Command {
         /// When to follow up: 2d, 4h, tomorrow 9:00, mon, 2026-12-01.
         #[arg(long = "follow-up", value_name = "WHEN")]
         follow_up: Option<String>,
+    },
+    /// The queue: leads ranked by priority (expected value with stated boosts).
+    List {
+        /// How many leads to show.
+        #[arg(long, default_value_t = 20)]
+        top: usize,
+        /// Only leads in this stage (naming Won or Lost shows them).
+        #[arg(long)]
+        stage: Option<String>,
+        /// Only this rep's leads.
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+        format: TableFormat,
+    },
+    /// Why a lead scores what it does: each rule's points and the evidence.
+    Explain {
+        lead: String,
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        format: TextFormat,
+    },
+    /// The scoring rules: list them, export the rules file, or import (publish) one.
+    Rules {
+        #[command(subcommand)]
+        action: RulesCommand,
     },
     /// Replay a labelled CSV in order — score each row, then learn from it — and report AUC,
     /// log loss, Brier, calibration (ECE) and lift, with and without learning.
@@ -108,6 +135,22 @@ pub struct EvalCommand {
     /// Suggested rules: leave out each category column's most frequent value (true|false).
     #[arg(long, value_name = "BOOL")]
     pub skip_reference: Option<bool>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// Each rule with its kind, prior points, current (learned) points and matches.
+    List {
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        format: TextFormat,
+    },
+    /// Write the current rules file (TOML) to stdout or a file.
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Check a rules file and publish it as a new version (nothing changes if any rule is bad).
+    Import { file: PathBuf },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,6 +259,25 @@ fn run(cli: Cli) -> CliResult {
             },
             now,
         ),
+        Some(Command::List {
+            top,
+            stage,
+            owner,
+            format,
+        }) => score::list(
+            &open_store(&cli, &paths)?,
+            &score::ListArgs {
+                top: *top,
+                stage: stage.clone(),
+                owner: owner.clone(),
+                format: *format,
+            },
+            now,
+        ),
+        Some(Command::Explain { lead, format }) => {
+            score::explain(&open_store(&cli, &paths)?, lead, *format, now)
+        }
+        Some(Command::Rules { action }) => rules::run(&open_store(&cli, &paths)?, action, now),
         Some(Command::Eval(e)) => eval::run(&eval_args(e)?),
     }
 }

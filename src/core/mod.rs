@@ -1,12 +1,16 @@
 //! Pure domain logic: leads, rules, scoring, learning, ranking. No terminal, no clock, no I/O.
 
 pub mod clock;
+pub mod explain;
+pub mod index;
 pub mod learn;
 pub mod metrics;
 pub mod model;
 pub mod outcome;
+pub mod priority;
 pub mod rng;
 pub mod rules;
+pub mod scorecard;
 pub mod signals;
 pub mod suggest;
 pub mod text;

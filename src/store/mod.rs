@@ -3,6 +3,7 @@
 pub mod codec;
 pub mod learning;
 pub mod paths;
+pub mod rules;
 pub mod worklog;
 
 use std::fs::File;

@@ -279,7 +279,11 @@ fn describe(operand: &Operand, facts: &LeadFacts<'_>) -> String {
             match newest {
                 Some(t) => format!(
                     "{n} {} in {span}, newest {} ago",
-                    signal.counter_name(),
+                    if n == 1 {
+                        singular_counter(*signal)
+                    } else {
+                        signal.counter_name()
+                    },
                     spaced_age(facts.now - t)
                 ),
                 None => format!("no {} in {span}", signal.counter_name()),
@@ -293,6 +297,15 @@ fn describe(operand: &Operand, facts: &LeadFacts<'_>) -> String {
             Value::Missing => format!("{} is missing", operand.label()),
             v => format!("{} = {}", operand.label(), v.describe()),
         },
+    }
+}
+
+/// `visit` for `visits`: the counter name for one event.
+fn singular_counter(s: crate::core::model::Signal) -> &'static str {
+    let name = s.counter_name();
+    match name {
+        "replies" => "reply",
+        _ => &name[..name.len() - 1],
     }
 }
 

@@ -8,6 +8,7 @@ pub mod condition;
 pub mod eval;
 pub mod file;
 pub mod lexer;
+pub mod parser;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -92,7 +93,7 @@ pub struct Condition {
 impl Condition {
     /// Parses `text`; `@name` lists resolve against `lists`.
     pub fn parse(text: &str, lists: &Lists) -> Result<Condition, ParseError> {
-        let expr = condition::parse(text, lists)?;
+        let expr = parser::parse(text, lists)?;
         Ok(Condition {
             source: text.to_string(),
             signals: condition::signal_mask(&expr),

@@ -205,7 +205,7 @@ fn evidence_names_the_values_in_words() {
     );
     assert_eq!(
         ev("replies(30d) >= 1 or opens(7d) >= 1"),
-        ["1 opens in 7 d, newest 1 d ago"]
+        ["1 open in 7 d, newest 1 d ago"]
     );
     assert_eq!(ev("last(activity) < 14d"), ["last email open 1 d ago"]);
     assert_eq!(

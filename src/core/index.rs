@@ -1,0 +1,492 @@
+//! The in-memory lead index: compact rows with cached scores, a posting list per rule so a
+//! weight change touches only the leads that match it, and top-K queue selection.
+//!
+//! Each row keeps its sparse rule activations, Σ w·x (the logit without the bias), stage,
+//! owner, due time, deal value, the lowercase search text and the lead's compact signals.
+//! Time decay of engagement rules is recomputed from those signals ([`LeadIndex::refresh`])
+//! without reading the database. Which rules match is decided when a lead is indexed
+//! ([`LeadIndex::upsert`]); a lead whose match set may change with time alone (a counter
+//! window sliding past an old event) is re-evaluated when it is next written or the index is
+//! rebuilt. Publishing a new rule set means a rebuild.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use crate::core::model::{Lead, LeadId, Pipeline, Timestamp};
+use crate::core::outcome::RuleId;
+use crate::core::priority::{PriorityConfig, PriorityFacts, QueuePriority};
+use crate::core::scorecard::Scorecard;
+use crate::core::signals::SignalSummary;
+use crate::core::weights::{Weights, sigmoid};
+
+type Row = u32;
+
+/// Which leads a queue shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QueueFilter {
+    /// Only this owner's leads (ignoring case).
+    pub owner: Option<String>,
+    /// Only this stage (ignoring case); naming a terminal stage shows it.
+    pub stage: Option<String>,
+    /// Only leads with a next action due before this time ("due today": the end of today).
+    pub due_before: Option<Timestamp>,
+    /// Show Won/Lost leads too, even when the priority config leaves them out.
+    pub include_terminal: bool,
+}
+
+/// One lead's place in the queue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QueueEntry {
+    pub id: LeadId,
+    pub logit: f64,
+    pub priority: QueuePriority,
+}
+
+/// The in-memory index of every lead.
+#[derive(Clone, Debug)]
+pub struct LeadIndex {
+    /// The time activations were computed at (engagement decay).
+    now: Timestamp,
+    cfg: PriorityConfig,
+    /// The weights the cached sums use.
+    weights: Weights,
+    ids: Vec<LeadId>,
+    by_id: HashMap<LeadId, Row>,
+    /// Σ w·x per row, without the bias.
+    sums: Vec<f64>,
+    /// NaN when unknown.
+    deal_value: Vec<f64>,
+    /// i64::MAX when there is no next action.
+    due: Vec<Timestamp>,
+    /// i64::MIN when the lead is not a fresh-inbound candidate.
+    fresh_until: Vec<Timestamp>,
+    stage: Vec<u8>,
+    owner: Vec<u16>,
+    activations: Vec<Box<[(RuleId, f32)]>>,
+    signals: Vec<SignalSummary>,
+    search: Vec<Box<str>>,
+    /// Rows matching each rule, sorted by row, with the activation.
+    postings: HashMap<RuleId, Vec<(Row, f32)>>,
+    /// Stage names and whether each is terminal.
+    stages: Vec<(String, bool)>,
+    owners: Vec<String>,
+}
+
+fn intern(table: &mut Vec<String>, name: &str, max: usize) -> usize {
+    match table.iter().position(|n| n.eq_ignore_ascii_case(name)) {
+        Some(i) => i,
+        None if table.len() < max => {
+            table.push(name.to_string());
+            table.len() - 1
+        }
+        None => max - 1,
+    }
+}
+
+/// The lowercase text fuzzy search looks in.
+pub fn search_text(lead: &Lead) -> String {
+    let mut s = String::with_capacity(lead.name.len() + lead.email.len() + lead.account.len() + 2);
+    for part in [&lead.name, &lead.email, &lead.account] {
+        if !part.is_empty() {
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(&part.to_lowercase());
+        }
+    }
+    s
+}
+
+impl LeadIndex {
+    /// An empty index scoring with `card`'s weights, its clock at `now`.
+    pub fn new(
+        card: &Scorecard,
+        pipeline: &Pipeline,
+        cfg: PriorityConfig,
+        now: Timestamp,
+    ) -> LeadIndex {
+        LeadIndex {
+            now,
+            cfg,
+            weights: card.weights().clone(),
+            ids: Vec::new(),
+            by_id: HashMap::new(),
+            sums: Vec::new(),
+            deal_value: Vec::new(),
+            due: Vec::new(),
+            fresh_until: Vec::new(),
+            stage: Vec::new(),
+            owner: Vec::new(),
+            activations: Vec::new(),
+            signals: Vec::new(),
+            search: Vec::new(),
+            postings: HashMap::new(),
+            stages: pipeline
+                .stages
+                .iter()
+                .map(|s| (s.name.clone(), s.terminal))
+                .collect(),
+            owners: Vec::new(),
+        }
+    }
+
+    /// Builds the index of many leads at once.
+    pub fn build<'a>(
+        card: &Scorecard,
+        pipeline: &Pipeline,
+        cfg: PriorityConfig,
+        now: Timestamp,
+        leads: impl IntoIterator<Item = (&'a Lead, SignalSummary)>,
+    ) -> LeadIndex {
+        let mut index = LeadIndex::new(card, pipeline, cfg, now);
+        for (lead, signals) in leads {
+            index.upsert(card, lead, signals);
+        }
+        index
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The time the index's activations were computed at.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    fn row_sum(&self, acts: &[(RuleId, f32)]) -> f64 {
+        acts.iter()
+            .map(|&(r, x)| self.weights.get(r) * x as f64)
+            .sum()
+    }
+
+    /// Adds or re-scores one lead (after an import, an edit, a new signal or an outcome).
+    pub fn upsert(&mut self, card: &Scorecard, lead: &Lead, signals: SignalSummary) {
+        let acts: Box<[(RuleId, f32)]> = card.activations(lead, &signals, self.now).into();
+        let stage_name = lead.stage.trim();
+        let stage = match self
+            .stages
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(stage_name))
+        {
+            Some(i) => i,
+            None if self.stages.len() < 255 => {
+                self.stages.push((stage_name.to_string(), false));
+                self.stages.len() - 1
+            }
+            None => 254,
+        } as u8;
+        let owner = intern(&mut self.owners, lead.owner.trim(), u16::MAX as usize) as u16;
+        let facts = PriorityFacts::of(lead, &self.cfg);
+        let sum = self.row_sum(&acts);
+        let row = match self.by_id.get(&lead.id) {
+            Some(&row) => {
+                let old = std::mem::take(&mut self.activations[row as usize]);
+                self.move_postings(row, &old, &acts);
+                row
+            }
+            None => {
+                let row = self.ids.len() as Row;
+                self.ids.push(lead.id);
+                self.by_id.insert(lead.id, row);
+                self.sums.push(0.0);
+                self.deal_value.push(f64::NAN);
+                self.due.push(i64::MAX);
+                self.fresh_until.push(i64::MIN);
+                self.stage.push(0);
+                self.owner.push(0);
+                self.activations.push(Box::default());
+                self.signals.push(SignalSummary::default());
+                self.search.push(Box::default());
+                self.move_postings(row, &[], &acts);
+                row
+            }
+        };
+        let r = row as usize;
+        self.sums[r] = sum;
+        self.deal_value[r] = facts.deal_value.unwrap_or(f64::NAN);
+        self.due[r] = facts.due.unwrap_or(i64::MAX);
+        self.fresh_until[r] = facts.fresh_until.unwrap_or(i64::MIN);
+        self.stage[r] = stage;
+        self.owner[r] = owner;
+        self.activations[r] = acts;
+        self.signals[r] = signals;
+        self.search[r] = search_text(lead).into_boxed_str();
+    }
+
+    /// Updates the posting lists of `row` from its old activations to its new ones.
+    fn move_postings(&mut self, row: Row, old: &[(RuleId, f32)], new: &[(RuleId, f32)]) {
+        for &(rule, _) in old {
+            if !new.iter().any(|(r, _)| *r == rule)
+                && let Some(list) = self.postings.get_mut(&rule)
+                && let Ok(i) = list.binary_search_by_key(&row, |(r, _)| *r)
+            {
+                list.remove(i);
+            }
+        }
+        for &(rule, x) in new {
+            let list = self.postings.entry(rule).or_default();
+            match list.binary_search_by_key(&row, |(r, _)| *r) {
+                Ok(i) => list[i].1 = x,
+                Err(i) => list.insert(i, (row, x)),
+            }
+        }
+    }
+
+    /// Moves to new weights, updating only the leads that match a changed rule
+    /// (Σ w·x += Δw·x); a new bias costs nothing (it is added when ranking).
+    pub fn apply_weights(&mut self, weights: &Weights) {
+        let mut changed: Vec<(RuleId, f64)> = Vec::new();
+        for (&rule, &w) in &weights.rules {
+            let old = self.weights.get(rule);
+            if old != w {
+                changed.push((rule, w - old));
+            }
+        }
+        for (&rule, &old) in &self.weights.rules {
+            if !weights.rules.contains_key(&rule) && old != 0.0 {
+                changed.push((rule, -old));
+            }
+        }
+        for (rule, dw) in changed {
+            if let Some(list) = self.postings.get(&rule) {
+                for &(row, x) in list {
+                    self.sums[row as usize] += dw * x as f64;
+                }
+            }
+        }
+        self.weights = weights.clone();
+    }
+
+    /// Recomputes every cached sum from the activations (e.g. to shed rounding drift).
+    pub fn recompute(&mut self) {
+        for r in 0..self.ids.len() {
+            self.sums[r] = self.row_sum(&self.activations[r]);
+        }
+    }
+
+    /// Moves the index's clock to `now`: re-decays every engagement activation from the
+    /// lead's stored signals (no database reads) and updates sums and postings.
+    pub fn refresh(&mut self, card: &Scorecard, now: Timestamp) {
+        self.now = now;
+        let masks: HashMap<RuleId, u8> = self
+            .postings
+            .keys()
+            .filter_map(|&r| card.decay_mask(r).map(|m| (r, m)))
+            .collect();
+        if masks.is_empty() {
+            return;
+        }
+        for r in 0..self.ids.len() {
+            let mut touched = false;
+            let mut acts = std::mem::take(&mut self.activations[r]);
+            for (rule, x) in acts.iter_mut() {
+                if let Some(&mask) = masks.get(rule) {
+                    let nx = card.decay_of(mask, &self.signals[r], now);
+                    if nx != *x {
+                        *x = nx;
+                        touched = true;
+                        if let Some(list) = self.postings.get_mut(rule)
+                            && let Ok(i) = list.binary_search_by_key(&(r as Row), |(row, _)| *row)
+                        {
+                            list[i].1 = nx;
+                        }
+                    }
+                }
+            }
+            if touched {
+                self.sums[r] = self.row_sum(&acts);
+            }
+            self.activations[r] = acts;
+        }
+    }
+
+    fn row_of(&self, id: LeadId) -> Option<usize> {
+        self.by_id.get(&id).map(|r| *r as usize)
+    }
+
+    /// The lead's logit, as the queue ranks it.
+    pub fn logit(&self, id: LeadId) -> Option<f64> {
+        self.row_of(id).map(|r| self.weights.bias + self.sums[r])
+    }
+
+    /// The lead's rule activations: the feature snapshot learning stores with an outcome.
+    pub fn activations(&self, id: LeadId) -> Option<&[(RuleId, f32)]> {
+        self.row_of(id).map(|r| &*self.activations[r])
+    }
+
+    pub fn signals(&self, id: LeadId) -> Option<&SignalSummary> {
+        self.row_of(id).map(|r| &self.signals[r])
+    }
+
+    /// How many leads a rule matches.
+    pub fn matches(&self, rule: RuleId) -> usize {
+        self.postings.get(&rule).map_or(0, Vec::len)
+    }
+
+    /// Every lead's id and lowercase search text, for fuzzy search.
+    pub fn search_texts(&self) -> impl Iterator<Item = (LeadId, &str)> + '_ {
+        self.ids
+            .iter()
+            .copied()
+            .zip(self.search.iter().map(|s| &**s))
+    }
+
+    fn entry_at(&self, r: usize, now: Timestamp) -> QueueEntry {
+        let logit = self.weights.bias + self.sums[r];
+        let v = self.deal_value[r];
+        let facts = PriorityFacts {
+            deal_value: (!v.is_nan()).then_some(v),
+            due: (self.due[r] != i64::MAX).then_some(self.due[r]),
+            fresh_until: (self.fresh_until[r] != i64::MIN).then_some(self.fresh_until[r]),
+        };
+        QueueEntry {
+            id: self.ids[r],
+            logit,
+            priority: QueuePriority::compute(sigmoid(logit), &facts, now, &self.cfg),
+        }
+    }
+
+    /// One lead's queue entry (priority at `now`).
+    pub fn entry(&self, id: LeadId, now: Timestamp) -> Option<QueueEntry> {
+        self.row_of(id).map(|r| self.entry_at(r, now))
+    }
+
+    /// The `k` leads of highest priority passing `filter`, best first (ties: lower id first).
+    /// A heap of `k` over one pass, not a sort of every lead.
+    pub fn top(&self, k: usize, filter: &QueueFilter, now: Timestamp) -> Vec<QueueEntry> {
+        let Some(pass) = self.row_filter(filter) else {
+            return Vec::new();
+        };
+        if k == 0 {
+            return Vec::new();
+        }
+        let mut heap: BinaryHeap<Reverse<(OrdKey, Reverse<LeadId>, Row)>> =
+            BinaryHeap::with_capacity(k + 1);
+        for r in 0..self.ids.len() {
+            if !pass.pass(self, r) {
+                continue;
+            }
+            let e = self.entry_at(r, now);
+            let item = Reverse((OrdKey(e.priority.key), Reverse(e.id), r as Row));
+            if heap.len() < k {
+                heap.push(item);
+            } else if heap.peek().is_some_and(|min| item < *min) {
+                heap.pop();
+                heap.push(item);
+            }
+        }
+        let mut out: Vec<Reverse<(OrdKey, Reverse<LeadId>, Row)>> = heap.into_vec();
+        out.sort_unstable();
+        out.into_iter()
+            .map(|Reverse((_, _, r))| self.entry_at(r as usize, now))
+            .collect()
+    }
+
+    /// The row test for `filter`; `None` when nothing can pass (unknown owner or stage).
+    fn row_filter(&self, filter: &QueueFilter) -> Option<RowFilter> {
+        let owner = match &filter.owner {
+            Some(o) => Some(
+                self.owners
+                    .iter()
+                    .position(|n| n.eq_ignore_ascii_case(o.trim()))? as u16,
+            ),
+            None => None,
+        };
+        let stage = match &filter.stage {
+            Some(s) => Some(
+                self.stages
+                    .iter()
+                    .position(|(n, _)| n.eq_ignore_ascii_case(s.trim()))? as u8,
+            ),
+            None => None,
+        };
+        let hide_terminal =
+            stage.is_none() && self.cfg.exclude_terminal && !filter.include_terminal;
+        let mut hidden = [false; 256];
+        for (i, (_, terminal)) in self.stages.iter().enumerate() {
+            hidden[i] = hide_terminal && *terminal;
+        }
+        Some(RowFilter {
+            owner,
+            stage,
+            hidden,
+            due_before: filter.due_before,
+        })
+    }
+
+    /// Bytes the index holds on the heap and in its vectors (allocator overhead excluded).
+    pub fn memory_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let n = self.ids.capacity();
+        let vecs = n * size_of::<LeadId>()
+            + self.sums.capacity() * 8
+            + self.deal_value.capacity() * 8
+            + self.due.capacity() * 8
+            + self.fresh_until.capacity() * 8
+            + self.stage.capacity()
+            + self.owner.capacity() * 2
+            + self.activations.capacity() * size_of::<Box<[(RuleId, f32)]>>()
+            + self.signals.capacity() * size_of::<SignalSummary>()
+            + self.search.capacity() * size_of::<Box<str>>();
+        let boxed: usize = self.activations.iter().map(|a| a.len() * 8).sum::<usize>()
+            + self
+                .signals
+                .iter()
+                .map(SignalSummary::heap_bytes)
+                .sum::<usize>()
+            + self.search.iter().map(|s| s.len()).sum::<usize>();
+        // A hash map entry: key + value + one control byte, at its capacity.
+        let by_id = self.by_id.capacity() * (size_of::<(LeadId, Row)>() + 1);
+        let postings: usize = self.postings.values().map(|v| v.capacity() * 8).sum();
+        vecs + boxed + by_id + postings
+    }
+}
+
+/// A queue filter resolved to the index's interned owners and stages.
+struct RowFilter {
+    owner: Option<u16>,
+    stage: Option<u8>,
+    /// Stages left out (terminal ones, unless asked for).
+    hidden: [bool; 256],
+    due_before: Option<Timestamp>,
+}
+
+impl RowFilter {
+    #[inline]
+    fn pass(&self, ix: &LeadIndex, r: usize) -> bool {
+        self.owner.is_none_or(|o| ix.owner[r] == o)
+            && self.stage.is_none_or(|s| ix.stage[r] == s)
+            && !self.hidden[ix.stage[r] as usize]
+            && self.due_before.is_none_or(|d| ix.due[r] < d)
+    }
+}
+
+/// An f64 with a total order, for the heap.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct OrdKey(f64);
+
+impl Eq for OrdKey {}
+
+impl PartialOrd for OrdKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrdKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+#[cfg(test)]
+mod tests;
