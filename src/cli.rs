@@ -2,6 +2,7 @@
 
 mod book;
 mod eval;
+mod learning;
 mod rules;
 mod score;
 mod table;
@@ -78,6 +79,11 @@ pub enum Command {
         #[command(subcommand)]
         action: RulesCommand,
     },
+    /// Undo an outcome and exactly the learning it caused (default: the last one not undone).
+    Undo {
+        /// The outcome's number, as `log` and `show` print it (#N).
+        seq: Option<u64>,
+    },
     /// Replay a labelled CSV in order — score each row, then learn from it — and report AUC,
     /// log loss, Brier, calibration (ECE) and lift, with and without learning.
     Eval(EvalCommand),
@@ -151,6 +157,45 @@ pub enum RulesCommand {
     },
     /// Check a rules file and publish it as a new version (nothing changes if any rule is bad).
     Import { file: PathBuf },
+    /// Suggest rules from a labelled CSV, ranked by information value, as a rules file to
+    /// review and import.
+    Suggest {
+        #[arg(long, value_name = "CSV")]
+        data: PathBuf,
+        #[arg(long, value_name = "COL")]
+        label: String,
+        /// The label value that counts as positive (default: 1, true, yes).
+        #[arg(long, value_name = "V")]
+        positive: Option<String>,
+        /// Columns to ignore, comma-separated.
+        #[arg(long, value_name = "COLS", default_value = "")]
+        drop: String,
+        /// Write the rules file here (default: stdout).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Values that mean "missing", comma-separated (empty always is).
+        #[arg(long, default_value = "Select,NA,N/A,null,NaN")]
+        missing: String,
+        /// Rows a category must cover to become a candidate.
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        min_support: u64,
+    },
+    /// A rule's weight after each learning step or revert (RULE is a name, or `base`).
+    History { rule: String },
+    /// Set a rule's weight back to its value after change N of its history (or its prior),
+    /// as a stored change; `--undo N` takes back revert N.
+    Revert {
+        rule: String,
+        /// The history entry to go back to.
+        #[arg(long, value_name = "N", conflicts_with_all = ["prior", "undo"])]
+        to: Option<u64>,
+        /// Go back to the admin's prior.
+        #[arg(long)]
+        prior: bool,
+        /// Take back revert N instead.
+        #[arg(long, value_name = "N")]
+        undo: Option<u64>,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -277,8 +322,12 @@ fn run(cli: Cli) -> CliResult {
         Some(Command::Explain { lead, format }) => {
             score::explain(&open_store(&cli, &paths)?, lead, *format, now)
         }
+        Some(Command::Rules {
+            action: RulesCommand::Suggest { .. },
+        }) => learning::suggest(cli.command.as_ref()),
         Some(Command::Rules { action }) => rules::run(&open_store(&cli, &paths)?, action, now),
         Some(Command::Eval(e)) => eval::run(&eval_args(e)?),
+        Some(Command::Undo { seq }) => book::undo(&open_store(&cli, &paths)?, *seq),
     }
 }
 

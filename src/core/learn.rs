@@ -79,6 +79,17 @@ impl Priors {
         p
     }
 
+    /// The priors of a rule set: its base points, each enabled rule's points and locks.
+    pub fn of_rule_set(set: &crate::core::rules::RuleSet) -> Priors {
+        Priors::from_points(
+            set.base_points,
+            set.rules
+                .iter()
+                .filter(|r| r.enabled)
+                .map(|r| (r.id, r.points, r.locked)),
+        )
+    }
+
     pub fn rule(&self, rule: RuleId) -> f64 {
         self.rules.get(&rule).copied().unwrap_or(0.0)
     }
