@@ -4,6 +4,7 @@ pub mod backup;
 pub mod codec;
 pub mod demo;
 pub mod export;
+pub mod history;
 pub mod import;
 pub mod learning;
 pub mod paths;
