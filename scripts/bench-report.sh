@@ -15,8 +15,8 @@ cd "$(dirname "$0")/.."
 
 # Demo books written to a database and measured end to end, and books generated in memory
 # (index, search and re-rank figures without the database; their CSV feeds the import).
-DB_SIZES=${LEADQ_BENCH_DB_SIZES:-"100000"}
-MEM_SIZES=${LEADQ_BENCH_MEM_SIZES:-"100000 1000000"}
+DB_SIZES=${LEADQ_BENCH_DB_SIZES-"100000"}
+MEM_SIZES=${LEADQ_BENCH_MEM_SIZES-"100000 1000000"}
 WORK=${LEADQ_BENCH_DIR:-$(mktemp -d -t leadq-bench.XXXXXX)}
 mkdir -p "$WORK"
 echo "scratch directory: $WORK" >&2
