@@ -38,6 +38,24 @@ fn killed_loggers_lose_nothing_they_confirmed() {
     let mut confirmed: BTreeMap<String, u32> = BTreeMap::new();
     let mut attempted = Vec::new();
     let mut killed = 0;
+    // How long one undisturbed `leadq log` takes on this machine right now (it varies a lot
+    // with load); kills land anywhere from start-up to well after a normal commit.
+    let started = std::time::Instant::now();
+    let warm_up = Command::new(env!("CARGO_BIN_EXE_leadq"))
+        .arg("--db")
+        .arg(&db)
+        .args(["log", "1", "no_answer", "--note", "warm-up"])
+        .env_remove("LEADQ_DB")
+        .output()
+        .unwrap();
+    assert!(
+        warm_up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&warm_up.stderr)
+    );
+    confirmed.insert("warm-up".into(), 1);
+    attempted.push("warm-up".to_string());
+    let window = (started.elapsed().as_micros() as u64 * 2).max(40_000);
     for i in 0..iterations {
         let note = format!("attempt-{i}");
         let lead = (1 + rng.below(5)).to_string();
@@ -52,7 +70,7 @@ fn killed_loggers_lose_nothing_they_confirmed() {
             .spawn()
             .unwrap();
         // Kill somewhere between start-up and well after a normal commit.
-        std::thread::sleep(Duration::from_micros(rng.below(40_000)));
+        std::thread::sleep(Duration::from_micros(rng.below(window)));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
             killed += 1;
@@ -119,7 +137,7 @@ fn killed_loggers_lose_nothing_they_confirmed() {
         stored.len()
     );
     assert!(
-        killed > 0 && !confirmed.is_empty(),
+        killed > 0 && confirmed.len() > 1,
         "the harness must both kill and let some commits finish"
     );
 }
