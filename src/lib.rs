@@ -3,6 +3,8 @@
 //! `core` is pure domain logic, `store` the sled database and files, `app` the console's state
 //! machine, `ui` its widgets, `cli` the command line.
 
+pub mod app;
 pub mod cli;
 pub mod core;
 pub mod store;
+pub mod ui;

@@ -340,6 +340,11 @@ impl LeadIndex {
             .zip(self.search.iter().map(|s| &**s))
     }
 
+    /// The id and search text of index row `row` (rows are numbered in `search_texts` order).
+    pub fn search_row(&self, row: usize) -> Option<(LeadId, &str)> {
+        Some((*self.ids.get(row)?, &*self.search[row]))
+    }
+
     fn entry_at(&self, r: usize, now: Timestamp) -> QueueEntry {
         let logit = self.weights.bias + self.sums[r];
         let v = self.deal_value[r];
@@ -353,6 +358,25 @@ impl LeadIndex {
             logit,
             priority: QueuePriority::compute(sigmoid(logit), &facts, now, &self.cfg),
         }
+    }
+
+    /// The key row `r` would have with p = 1, computed as [`QueuePriority::compute`] does;
+    /// never below its real key (for non-negative boosts).
+    #[inline]
+    fn key_bound(&self, r: usize, now: Timestamp) -> f64 {
+        let v = self.deal_value[r];
+        let base = if v.is_nan() { 1.0 } else { v };
+        let overdue = if self.due[r] < now {
+            self.cfg.overdue_boost
+        } else {
+            1.0
+        };
+        let fresh = if now < self.fresh_until[r] {
+            self.cfg.fresh_inbound_boost
+        } else {
+            1.0
+        };
+        base * overdue * fresh
     }
 
     /// One lead's queue entry (priority at `now`).
@@ -369,10 +393,21 @@ impl LeadIndex {
         if k == 0 {
             return Vec::new();
         }
+        let prune = self.cfg.overdue_boost >= 0.0 && self.cfg.fresh_inbound_boost >= 0.0;
         let mut heap: BinaryHeap<Reverse<(OrdKey, Reverse<LeadId>, Row)>> =
             BinaryHeap::with_capacity(k + 1);
         for r in 0..self.ids.len() {
             if !pass.pass(self, r) {
+                continue;
+            }
+            // p ≤ 1, so value × boosts bounds the key: most leads are passed over
+            // without computing their probability.
+            if prune
+                && heap.len() == k
+                && heap
+                    .peek()
+                    .is_some_and(|Reverse((min, _, _))| self.key_bound(r, now) < min.0)
+            {
                 continue;
             }
             let e = self.entry_at(r, now);

@@ -2,7 +2,7 @@
 //! a logit and a probability. This is the one place scores are computed; the index, the
 //! explanation and learning all use its numbers.
 
-use crate::core::model::{Lead, LeadId, Signal, Timestamp};
+use crate::core::model::{Lead, LeadId, Timestamp};
 use crate::core::outcome::RuleId;
 use crate::core::rules::{LeadFacts, Rule, RuleKind, RuleSet};
 use crate::core::signals::SignalSummary;
@@ -165,15 +165,10 @@ impl Scorecard {
     }
 }
 
-/// Signal kinds in the order of [`Signal::ALL`], for callers that iterate them.
-pub fn signal_kinds() -> [Signal; 7] {
-    Signal::ALL
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::model::DAY;
+    use crate::core::model::{DAY, Signal};
     use crate::core::rules::RuleIds;
     use crate::core::weights::weight_from_points;
 

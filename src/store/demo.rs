@@ -18,7 +18,9 @@ pub const META_DEMO_BOOK: &str = "demo_book";
 
 /// Where outcomes wait, ordered by time, until they get their sequence numbers.
 const STAGING_TREE: &[u8] = b"demo_outcomes_staging";
-const OUTCOME_BATCH: usize = 10_000;
+const OUTCOME_BATCH: usize = 2_000;
+/// Activities per sled batch.
+const WRITE_BATCH: usize = 2_000;
 
 /// What was generated, as recorded in the database (`meta` key [`META_DEMO_BOOK`]): with it
 /// the same book, and its hidden propensities, can be generated again.
@@ -82,6 +84,7 @@ pub fn write_demo_book(
         .db
         .drop_tree(STAGING_TREE)
         .map_err(|e| store.sled_error(e))?;
+    crate::store::history::learn_from_history(store, config.now)?;
     store.put_meta(
         META_DEMO_BOOK,
         &DemoRecord {
@@ -98,7 +101,10 @@ pub fn write_demo_book(
 fn write_chunk(store: &Store, staging: &sled::Tree, chunk: &DemoChunk) -> Result<()> {
     store.insert_accounts(&chunk.accounts)?;
     store.insert_leads(&chunk.leads)?;
-    store.insert_activities(&chunk.activities)?;
+    // Moderate batches: sled slows down and holds much more memory with very large ones.
+    for part in chunk.activities.chunks(WRITE_BATCH) {
+        store.insert_activities(part)?;
+    }
     let mut batch = sled::Batch::default();
     for o in &chunk.outcomes {
         batch.insert(staging_key(o).as_slice(), codec::encode(o));

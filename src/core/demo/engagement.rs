@@ -87,7 +87,7 @@ pub fn signals(
                 continue;
             }
         }
-        let visits = 1 + poisson(rng, 0.8 * appetite.depth);
+        let visits = 1 + poisson(rng, 0.5 * appetite.depth);
         for _ in 0..visits.min(12) {
             let page = *rng.pick(PAGES);
             push(step(rng, &mut t), Signal::WebVisit, page);

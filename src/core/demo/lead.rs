@@ -132,7 +132,7 @@ impl DemoBook {
 
         let first_activity = chunk.activities.len();
         let appetite = Appetite {
-            bursts_per_month: (if inbound { 0.9 } else { 0.45 })
+            bursts_per_month: (if inbound { 0.7 } else { 0.35 })
                 * (0.3 * (fit + 1.0) + 0.8 * intent - 0.2).exp(),
             depth: (0.5 * intent + 0.15 * fit).exp(),
         };

@@ -193,13 +193,19 @@ fn make(
     ev: &[(usize, i64)],
     now: Timestamp,
 ) -> (Lead, SignalSummary) {
-    let l = lead(
+    let mut l = lead(
         id,
         if senior { "VP Sales" } else { "Analyst" },
         if big { 2000 } else { 20 },
         "ana",
         "New",
     );
+    // Some deal values and follow-ups that fall due as the clock moves, for the priority.
+    l.deal_value = id.is_multiple_of(4).then_some(100.0 * id as f64 + 50.0);
+    l.next_action = id.is_multiple_of(5).then(|| NextAction {
+        due: NOW + id as i64 * HOUR,
+        note: String::new(),
+    });
     let s = SignalSummary::from_events(ev.iter().map(|&(k, age)| (Signal::ALL[k], now - age)));
     (l, s)
 }
@@ -250,6 +256,12 @@ proptest! {
         for rule in 1..=5 {
             prop_assert_eq!(index.matches(rule), fresh.matches(rule));
         }
+        // The heap's top 10 are the first 10 of a full sort.
+        let mut all: Vec<QueueEntry> = book.keys().filter_map(|id| fresh.entry(*id, now)).collect();
+        all.sort_by(|a, b| b.priority.key.total_cmp(&a.priority.key).then(a.id.cmp(&b.id)));
+        let top_ids: Vec<LeadId> = fresh.top(10, &QueueFilter::default(), now).iter().map(|e| e.id).collect();
+        let sorted_ids: Vec<LeadId> = all.iter().take(10).map(|e| e.id).collect();
+        prop_assert_eq!(top_ids, sorted_ids);
         let top = |ix: &LeadIndex| ix.top(10, &QueueFilter::default(), now).iter().map(|e| e.priority.key).collect::<Vec<_>>();
         for (a, b) in top(&index).iter().zip(top(&fresh)) {
             prop_assert!((a - b).abs() < 1e-9);

@@ -61,6 +61,8 @@ pub(crate) struct BookWriter<'s> {
     external_keys: Option<sled::Tree>,
     /// When the book was empty at the start, only leads of this import can match a row.
     book_had_leads: bool,
+    /// When the book had no accounts, only names seen in this import exist.
+    book_had_accounts: bool,
     leads: Vec<Lead>,
     meta: Vec<Pending>,
     by_email: HashMap<String, usize>,
@@ -105,6 +107,7 @@ impl<'s> BookWriter<'s> {
             store,
             write: write && store.is_some(),
             book_had_leads: store.is_some_and(|s| !s.is_empty()),
+            book_had_accounts: store.is_some_and(|s| !s.accounts.is_empty()),
             external_keys,
             leads: Vec::new(),
             meta: Vec::new(),
@@ -219,6 +222,7 @@ impl<'s> BookWriter<'s> {
         }
         self.known_accounts.insert(key);
         if let Some(store) = self.store
+            && self.book_had_accounts
             && store.account(&lead.account)?.is_some()
         {
             return Ok(());

@@ -1,0 +1,180 @@
+//! What can happen to the console (`Action`) and what the loop must do about it (`Effect`).
+
+use crossterm::event::KeyEvent;
+use serde::Deserialize;
+
+use crate::core::model::{Activity, Lead, LeadId, Pipeline, Timestamp};
+use crate::core::outcome::{OutcomeCatalog, OutcomeRecord};
+use crate::store::worklog::LogRequest;
+
+/// Everything that changes the console's state: user commands (bindable in `config.toml` by
+/// their snake_case name), raw keys, ticks, and results of work done by the loop or worker.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    /// Leave the current view or overlay (detail → queue, overlay → view).
+    Back,
+    Help,
+    SelectNext,
+    SelectPrev,
+    PageDown,
+    PageUp,
+    SelectFirst,
+    SelectLast,
+    OpenDetail,
+    NextLead,
+    PrevLead,
+    LogOutcome,
+    UndoOutcome,
+    Search,
+    ToggleMine,
+    CycleStageFilter,
+    CycleOwnerFilter,
+    ToggleDueToday,
+    ClearFilters,
+    OpenDemo,
+
+    /// A key press, routed by the open overlay, the view's keymap, then the global keymap.
+    #[serde(skip)]
+    Key(KeyEvent),
+    /// The clock moved on (once a second).
+    #[serde(skip)]
+    Tick(Timestamp),
+    #[serde(skip)]
+    Resize(u16, u16),
+    #[serde(skip)]
+    BookLoaded(Box<BookData>),
+    #[serde(skip)]
+    DetailLoaded(Box<DetailData>),
+    /// An outcome is durable; `lead` is the lead as stored afterwards.
+    #[serde(skip)]
+    OutcomeLogged(Box<(OutcomeRecord, Lead)>),
+    #[serde(skip)]
+    OutcomeUndone(Box<(OutcomeRecord, Lead)>),
+    /// Long work (load, import, re-score) reports how far it got.
+    #[serde(skip)]
+    Progress(String),
+    #[serde(skip)]
+    Failed(String),
+}
+
+impl Action {
+    /// The actions a key can be bound to, in the order help lists them.
+    pub const BINDABLE: [Action; 21] = [
+        Action::SelectNext,
+        Action::SelectPrev,
+        Action::PageDown,
+        Action::PageUp,
+        Action::SelectFirst,
+        Action::SelectLast,
+        Action::OpenDetail,
+        Action::NextLead,
+        Action::PrevLead,
+        Action::LogOutcome,
+        Action::UndoOutcome,
+        Action::Search,
+        Action::ToggleMine,
+        Action::CycleStageFilter,
+        Action::CycleOwnerFilter,
+        Action::ToggleDueToday,
+        Action::ClearFilters,
+        Action::OpenDemo,
+        Action::Help,
+        Action::Back,
+        Action::Quit,
+    ];
+
+    /// Words for the help overlay.
+    pub fn describe(&self) -> &'static str {
+        use Action::*;
+        match self {
+            Quit => "quit",
+            Back => "back / close",
+            Help => "this help",
+            SelectNext => "next row",
+            SelectPrev => "previous row",
+            PageDown => "page down",
+            PageUp => "page up",
+            SelectFirst => "first row",
+            SelectLast => "last row",
+            OpenDetail => "open lead: fields, why, timeline",
+            NextLead => "next lead in the queue",
+            PrevLead => "previous lead in the queue",
+            LogOutcome => "log an outcome",
+            UndoOutcome => "undo the last outcome",
+            Search => "fuzzy search",
+            ToggleMine => "mine / all",
+            CycleStageFilter => "filter by stage (cycle)",
+            CycleOwnerFilter => "filter by owner (cycle)",
+            ToggleDueToday => "due today only",
+            ClearFilters => "clear filters",
+            OpenDemo => "open the demo book",
+            _ => "",
+        }
+    }
+
+    /// Short word for footer hints.
+    pub fn hint(&self) -> &'static str {
+        use Action::*;
+        match self {
+            Quit => "quit",
+            Back => "back",
+            Help => "help",
+            OpenDetail => "open",
+            LogOutcome => "log",
+            UndoOutcome => "undo",
+            Search => "search",
+            ToggleMine => "mine",
+            CycleStageFilter => "stage",
+            NextLead => "next",
+            OpenDemo => "demo",
+            _ => "",
+        }
+    }
+}
+
+/// What the loop does on behalf of `update`, which itself does no I/O.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Quit,
+    /// Read the book (leads, catalogue, pipeline) on the worker thread.
+    LoadBook,
+    /// Read one lead's timeline and outcomes.
+    LoadDetail(LeadId),
+    /// Durable write of an outcome, then `OutcomeLogged`.
+    LogOutcome {
+        lead: LeadId,
+        request: LogRequest,
+        /// The lead's rule activations when it was worked (learning's features).
+        snapshot: Vec<(crate::core::outcome::RuleId, f32)>,
+    },
+    UndoOutcome(u64),
+    /// Switch to the demo book, generating it on first use.
+    OpenDemo,
+    /// Remember each lead's rank, to show movement at the next look.
+    SaveLastLook(Vec<(LeadId, u32)>),
+}
+
+/// The book as the console needs it, read by the worker.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BookData {
+    pub leads: Vec<Lead>,
+    pub catalog: OutcomeCatalog,
+    pub pipeline: Pipeline,
+    /// Ranks at the last look, for the movement column.
+    pub last_look: Vec<(LeadId, u32)>,
+    /// Shown in the header: which database this is.
+    pub label: String,
+    pub is_demo: bool,
+    /// The scorecard and lead index; `None` only when scoring could not be loaded.
+    pub scoring: Option<super::scoring::Scoring>,
+}
+
+/// One lead's history, for the detail view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DetailData {
+    pub lead: Lead,
+    pub activities: Vec<Activity>,
+    pub outcomes: Vec<OutcomeRecord>,
+}

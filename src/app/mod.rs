@@ -1,0 +1,434 @@
+//! The console's state machine: one owned `App`, `update(&mut App, Action) -> Vec<Effect>`
+//! with no I/O. The loop in `run` performs the effects and feeds results back as actions.
+
+pub mod action;
+pub mod book;
+pub mod config;
+pub mod detail;
+pub mod keymap;
+pub mod log_form;
+pub mod queue;
+mod router;
+pub mod run;
+pub mod scoring;
+pub mod search;
+pub mod text_input;
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+use crate::core::clock::format_datetime;
+use crate::core::model::{LeadId, Timestamp};
+use crate::core::text::sanitize;
+
+pub use action::{Action, BookData, DetailData, Effect};
+use book::Book;
+use config::Config;
+use detail::DetailState;
+use keymap::KeyMode;
+use log_form::LogForm;
+use queue::{QUEUE_CHROME_ROWS, QueueState};
+use search::SearchState;
+
+/// The main view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// The book is being read.
+    Loading,
+    /// The book is empty: offer the demo, explain import.
+    Welcome,
+    Queue,
+    Detail,
+}
+
+/// What is drawn over the view and gets keys first.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Overlay {
+    Help,
+    Log(LogForm),
+    Search(SearchState),
+}
+
+/// A short message at the bottom; `error` ones are drawn in the negative colour.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Toast {
+    pub text: String,
+    pub error: bool,
+    pub until: Timestamp,
+}
+
+const TOAST_SECS: i64 = 6;
+
+#[derive(Clone, Debug)]
+pub struct App {
+    pub config: Config,
+    pub screen: Screen,
+    pub overlay: Option<Overlay>,
+    pub book: Book,
+    pub queue: QueueState,
+    pub scoring: Option<scoring::Scoring>,
+    pub detail: Option<DetailState>,
+    pub toast: Option<Toast>,
+    /// Outcomes logged in this session, newest last, for `u`.
+    pub undo_stack: Vec<u64>,
+    /// Where the selection goes after the outcome being written (log-and-next).
+    pending_next: Option<LeadId>,
+    /// What long work is doing, while it runs.
+    pub status: Option<String>,
+    pub width: u16,
+    pub height: u16,
+    pub now: Timestamp,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+    pub quitting: bool,
+}
+
+impl App {
+    pub fn new(config: Config, now: Timestamp, width: u16, height: u16) -> App {
+        App {
+            config,
+            screen: Screen::Loading,
+            overlay: None,
+            book: Book::default(),
+            queue: QueueState::default(),
+            scoring: None,
+            detail: None,
+            toast: None,
+            undo_stack: Vec::new(),
+            pending_next: None,
+            status: Some("reading the book…".into()),
+            width,
+            height,
+            now,
+            dirty: true,
+            quitting: false,
+        }
+    }
+
+    /// Rows of leads the queue shows at the current size.
+    pub fn page_height(&self) -> usize {
+        self.height.saturating_sub(QUEUE_CHROME_ROWS).max(1) as usize
+    }
+
+    /// The keymap section for the current view.
+    pub fn key_mode(&self) -> KeyMode {
+        match (&self.overlay, self.screen) {
+            (Some(Overlay::Help), _) => KeyMode::Help,
+            (_, Screen::Welcome | Screen::Loading) => KeyMode::Welcome,
+            (_, Screen::Queue) => KeyMode::Queue,
+            (_, Screen::Detail) => KeyMode::Detail,
+        }
+    }
+
+    fn toast(&mut self, text: impl Into<String>, error: bool) {
+        self.toast = Some(Toast {
+            text: text.into(),
+            error,
+            until: self.now + TOAST_SECS,
+        });
+    }
+
+    fn rebuild_page(&mut self) {
+        let h = self.page_height();
+        self.queue
+            .build_page(&self.book, self.scoring.as_ref(), h, self.now);
+    }
+
+    /// Recomputes the order (after the book changed) and the filter, keeping `keep` selected.
+    fn rerank(&mut self, keep: Option<LeadId>) {
+        (self.queue.ranked, self.queue.priority) =
+            queue::rank(&self.book, self.scoring.as_ref(), self.now);
+        self.refilter(keep);
+    }
+
+    fn refilter(&mut self, keep: Option<LeadId>) {
+        let me = self.config.me.clone();
+        self.queue
+            .refilter(&self.book, me.as_deref(), self.now, keep);
+        self.rebuild_page();
+    }
+
+    fn rank_of(&self, id: LeadId) -> Option<u32> {
+        let i = self.book.index_of(id)?;
+        self.queue
+            .ranked
+            .iter()
+            .position(|&j| j == i)
+            .map(|p| p as u32 + 1)
+    }
+
+    fn open_detail(&mut self, id: LeadId) -> Vec<Effect> {
+        self.screen = Screen::Detail;
+        self.detail = Some(DetailState::loading(id, self.rank_of(id)));
+        vec![Effect::LoadDetail(id)]
+    }
+
+    /// The lead an action applies to: the open one in detail, else the selected row.
+    fn target_lead(&self) -> Option<LeadId> {
+        match self.screen {
+            Screen::Detail => self.detail.as_ref().map(|d| d.lead),
+            Screen::Queue => self.queue.selected_id(&self.book),
+            _ => None,
+        }
+    }
+}
+
+/// Applies one action to the state and says what the loop must do. No I/O.
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    if !matches!(action, Action::Tick(_)) {
+        app.dirty = true;
+    }
+    use Action::*;
+    match action {
+        Key(key) => router::on_key(app, key),
+        Quit => {
+            app.quitting = true;
+            let mut effects = Vec::new();
+            if !app.queue.ranked.is_empty() {
+                effects.push(Effect::SaveLastLook(app.queue.ranks(&app.book)));
+            }
+            effects.push(Effect::Quit);
+            effects
+        }
+        Back => {
+            if app.overlay.take().is_none() && app.screen == Screen::Detail {
+                app.screen = Screen::Queue;
+                app.detail = None;
+                app.rebuild_page();
+            }
+            vec![]
+        }
+        Help => {
+            app.overlay = Some(Overlay::Help);
+            vec![]
+        }
+        SelectNext | SelectPrev | PageDown | PageUp | SelectFirst | SelectLast => {
+            let page = app.page_height() as isize;
+            let delta = match action {
+                SelectNext => 1,
+                SelectPrev => -1,
+                PageDown => page,
+                PageUp => -page,
+                SelectFirst => isize::MIN / 2,
+                _ => isize::MAX / 2,
+            };
+            app.queue.move_by(delta);
+            app.rebuild_page();
+            vec![]
+        }
+        NextLead | PrevLead => {
+            app.queue.move_by(if action == NextLead { 1 } else { -1 });
+            app.rebuild_page();
+            match app.queue.selected_id(&app.book) {
+                Some(id) if app.screen == Screen::Detail => app.open_detail(id),
+                _ => vec![],
+            }
+        }
+        OpenDetail => match app.queue.selected_id(&app.book) {
+            Some(id) => app.open_detail(id),
+            None => vec![],
+        },
+        LogOutcome => {
+            if let Some(id) = app.target_lead()
+                && let Some(lead) = app.book.lead(id)
+            {
+                let name = sanitize(&lead.name).into_owned();
+                app.overlay = Some(Overlay::Log(LogForm::new(id, name)));
+            }
+            vec![]
+        }
+        UndoOutcome => match app.undo_stack.pop() {
+            Some(seq) => vec![Effect::UndoOutcome(seq)],
+            None => {
+                app.toast("nothing to undo in this session", false);
+                vec![]
+            }
+        },
+        Search => {
+            app.overlay = Some(Overlay::Search(SearchState::default()));
+            vec![]
+        }
+        ToggleMine => {
+            if app.config.me.is_none() {
+                app.toast(
+                    "set me = \"Your Name\" in config.toml to use the mine filter",
+                    true,
+                );
+            } else {
+                app.queue.filter.mine = !app.queue.filter.mine;
+                let keep = app.queue.selected_id(&app.book);
+                app.refilter(keep);
+            }
+            vec![]
+        }
+        CycleStageFilter => {
+            let stages: Vec<String> = app
+                .book
+                .pipeline
+                .stages
+                .iter()
+                .filter(|s| !s.terminal)
+                .map(|s| s.name.clone())
+                .collect();
+            app.queue.filter.stage = cycle(&stages, app.queue.filter.stage.take());
+            let keep = app.queue.selected_id(&app.book);
+            app.refilter(keep);
+            vec![]
+        }
+        CycleOwnerFilter => {
+            let owners = app.book.owners.clone();
+            app.queue.filter.owner = cycle(&owners, app.queue.filter.owner.take());
+            let keep = app.queue.selected_id(&app.book);
+            app.refilter(keep);
+            vec![]
+        }
+        ToggleDueToday => {
+            app.queue.filter.due_today = !app.queue.filter.due_today;
+            let keep = app.queue.selected_id(&app.book);
+            app.refilter(keep);
+            vec![]
+        }
+        ClearFilters => {
+            app.queue.filter = Default::default();
+            let keep = app.queue.selected_id(&app.book);
+            app.refilter(keep);
+            vec![]
+        }
+        OpenDemo => {
+            if app.screen == Screen::Welcome && !app.book.is_demo {
+                app.status = Some("opening the demo book…".into());
+                app.screen = Screen::Loading;
+                vec![Effect::OpenDemo]
+            } else {
+                vec![]
+            }
+        }
+        Tick(now) => {
+            let minute_changed = now / 60 != app.now / 60;
+            app.now = now;
+            if app.toast.as_ref().is_some_and(|t| t.until <= now) {
+                app.toast = None;
+                app.dirty = true;
+            }
+            if minute_changed && app.screen == Screen::Queue {
+                app.rebuild_page();
+                app.dirty = true;
+            }
+            vec![]
+        }
+        Resize(w, h) => {
+            app.width = w;
+            app.height = h;
+            app.rebuild_page();
+            vec![]
+        }
+        BookLoaded(mut data) => {
+            app.status = None;
+            app.scoring = data.scoring.take();
+            app.queue = QueueState {
+                baseline: data.last_look.iter().copied().collect(),
+                ..QueueState::default()
+            };
+            app.book = Book::from_data(*data);
+            app.screen = if app.book.leads.is_empty() {
+                Screen::Welcome
+            } else {
+                Screen::Queue
+            };
+            app.rerank(None);
+            vec![]
+        }
+        DetailLoaded(data) => {
+            if let Some(d) = app.detail.as_mut()
+                && d.lead == data.lead.id
+            {
+                d.explanation = app.scoring.as_ref().map(|s| s.explanation_view(&data.lead));
+                d.data = Some(*data);
+            }
+            vec![]
+        }
+        OutcomeLogged(done) => {
+            let (rec, lead) = *done;
+            let kind = app
+                .book
+                .catalog
+                .find(&rec.outcome)
+                .map_or(rec.outcome.clone(), |k| k.name.clone());
+            let follow = lead
+                .next_action
+                .as_ref()
+                .map(|n| format!(" · follow up {}", format_datetime(n.due)))
+                .unwrap_or_default();
+            app.toast(
+                format!(
+                    "logged {kind} on {} · stage {}{follow} · u undoes",
+                    sanitize(&lead.name),
+                    sanitize(&lead.stage)
+                ),
+                false,
+            );
+            app.undo_stack.push(rec.seq);
+            if let Some(s) = app.scoring.as_mut() {
+                s.rescore(&lead);
+            }
+            app.book.replace(lead);
+            let next = app.pending_next.take();
+            app.rerank(next);
+            match (app.screen, next) {
+                (Screen::Detail, Some(id)) => app.open_detail(id),
+                _ => vec![],
+            }
+        }
+        OutcomeUndone(done) => {
+            let (rec, lead) = *done;
+            app.toast(
+                format!(
+                    "undid {} on {} · stage back to {}",
+                    rec.outcome,
+                    sanitize(&lead.name),
+                    sanitize(&lead.stage)
+                ),
+                false,
+            );
+            let id = lead.id;
+            if let Some(s) = app.scoring.as_mut() {
+                s.rescore(&lead);
+            }
+            app.book.replace(lead);
+            app.rerank(Some(id));
+            match app.screen {
+                Screen::Detail => app.open_detail(id),
+                _ => vec![],
+            }
+        }
+        Progress(text) => {
+            app.status = Some(text);
+            vec![]
+        }
+        Failed(text) => {
+            app.pending_next = None;
+            if app.screen == Screen::Loading {
+                app.screen = if app.book.leads.is_empty() {
+                    Screen::Welcome
+                } else {
+                    Screen::Queue
+                };
+            }
+            app.status = None;
+            app.toast(text, true);
+            vec![]
+        }
+    }
+}
+
+/// The next value after `current` in `values`, then back to none.
+fn cycle(values: &[String], current: Option<String>) -> Option<String> {
+    match current {
+        None => values.first().cloned(),
+        Some(c) => values
+            .iter()
+            .position(|v| *v == c)
+            .and_then(|i| values.get(i + 1))
+            .cloned(),
+    }
+}

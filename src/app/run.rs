@@ -1,0 +1,370 @@
+//! The console's loop: terminal set-up and restore, one channel for keys, ticks and job
+//! results, the worker thread for long work, and the effects `update` asks for.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
+
+use crossterm::event::{self, Event, KeyEventKind};
+
+use super::scoring::Scoring;
+use super::{Action, App, BookData, DetailData, Effect, Screen, config::Config, update};
+use crate::core::model::{LeadId, Timestamp};
+use crate::core::priority::PriorityConfig;
+use crate::store::paths::{Paths, create_private_dir};
+use crate::store::{Store, StoreError, worklog};
+
+/// Meta key under which each lead's rank at the last look is kept.
+const LAST_LOOK_KEY: &str = "console.last_look";
+/// How many top ranks are remembered for the movement column.
+const LAST_LOOK_MAX: usize = 20_000;
+
+/// Where the console runs and on what.
+pub struct ConsoleOptions {
+    pub db: PathBuf,
+    pub demo_db: PathBuf,
+    pub is_demo: bool,
+    pub config_file: PathBuf,
+    pub log_file: PathBuf,
+}
+
+impl ConsoleOptions {
+    pub fn new(db: PathBuf, is_demo: bool, paths: &Paths) -> ConsoleOptions {
+        ConsoleOptions {
+            db,
+            demo_db: paths.demo_db(),
+            is_demo,
+            config_file: paths.config_file(),
+            log_file: paths.log_file(),
+        }
+    }
+}
+
+/// Why the console could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    /// `config.toml` is wrong (exit 2).
+    #[error("{0}")]
+    Config(#[from] super::config::ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+}
+
+/// The current time in seconds; the loop reads the clock, `update` never does.
+fn clock() -> Timestamp {
+    crate::cli::now()
+}
+
+/// Sends all tracing output to the log file, never to the terminal.
+fn init_logging(log_file: &Path) {
+    if let Some(dir) = log_file.parent() {
+        let _ = create_private_dir(dir);
+    }
+    if let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_file)
+    {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
+    }
+}
+
+/// Restores the terminal when dropped, on error paths too.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Runs the console until the user quits.
+pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
+    let config = Config::load(&opts.config_file)?;
+    init_logging(&opts.log_file);
+    let store = Store::open(&opts.db)?;
+    tracing::info!(db = %opts.db.display(), "console opened");
+    let exit_after_first_frame =
+        std::env::var("LEADQ_EXIT_AFTER_FIRST_FRAME").is_ok_and(|v| v == "1");
+
+    let mut terminal = ratatui::init();
+    let _guard = TerminalGuard;
+    let previous_hook = std::panic::take_hook();
+    let log_file = opts.log_file.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!("panic: {info}");
+        previous_hook(info);
+        eprintln!(
+            "leadq crashed; the details are in the log file {}",
+            log_file.display()
+        );
+    }));
+
+    let size = terminal.size()?;
+    let mut app = App::new(config, clock(), size.width, size.height);
+    let (tx, rx) = mpsc::channel::<Action>();
+    spawn_input_reader(tx.clone());
+    spawn_ticker(tx.clone());
+    let worker = Worker::spawn(tx.clone());
+    let mut session = Session {
+        store,
+        is_demo: opts.is_demo,
+        demo_db: opts.demo_db,
+        worker,
+    };
+    session.load_book();
+
+    let mut pending: VecDeque<Action> = VecDeque::new();
+    loop {
+        if app.dirty {
+            terminal.draw(|frame| crate::ui::draw(frame, &app))?;
+            app.dirty = false;
+            if exit_after_first_frame && app.screen != Screen::Loading {
+                break;
+            }
+        }
+        let action = match pending.pop_front() {
+            Some(a) => a,
+            None => match rx.recv() {
+                Ok(a) => a,
+                Err(_) => break,
+            },
+        };
+        for effect in update(&mut app, action) {
+            if effect == Effect::Quit {
+                return Ok(());
+            }
+            if let Some(result) = session.perform(effect) {
+                pending.push_back(result);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Key presses and resizes, from a thread that blocks on the terminal.
+fn spawn_input_reader(tx: Sender<Action>) {
+    std::thread::spawn(move || {
+        loop {
+            let action = match event::read() {
+                Ok(Event::Key(key)) if key.kind == KeyEventKind::Press => Action::Key(key),
+                Ok(Event::Resize(w, h)) => Action::Resize(w, h),
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!("reading the terminal failed: {e}");
+                    return;
+                }
+            };
+            if tx.send(action).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+fn spawn_ticker(tx: Sender<Action>) {
+    std::thread::spawn(move || {
+        while tx.send(Action::Tick(clock())).is_ok() {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+}
+
+/// Long work for the worker thread; the newest request replaces any queued one.
+enum Job {
+    LoadBook {
+        store: Store,
+        label: String,
+        is_demo: bool,
+    },
+}
+
+/// One background thread that runs jobs and reports their results as actions.
+struct Worker {
+    jobs: Sender<Job>,
+}
+
+impl Worker {
+    fn spawn(results: Sender<Action>) -> Worker {
+        let (jobs, queue): (Sender<Job>, Receiver<Job>) = mpsc::channel();
+        std::thread::spawn(move || {
+            while let Ok(mut job) = queue.recv() {
+                // Newest request wins: skip jobs that a later one replaces.
+                while let Ok(newer) = queue.try_recv() {
+                    job = newer;
+                }
+                let result = match job {
+                    Job::LoadBook {
+                        store,
+                        label,
+                        is_demo,
+                    } => {
+                        let now = clock();
+                        let demo = if is_demo && store.is_empty() {
+                            let _ = results.send(Action::Progress(
+                                "generating the demo book (first use only)…".into(),
+                            ));
+                            crate::store::demo::ensure_demo_book(&store, now).map(|_| ())
+                        } else {
+                            Ok(())
+                        };
+                        let _ = results.send(Action::Progress("reading leads…".into()));
+                        match demo.and_then(|()| read_book(&store, label, is_demo, now)) {
+                            Ok(data) => Action::BookLoaded(Box::new(data)),
+                            Err(e) => Action::Failed(e.to_string()),
+                        }
+                    }
+                };
+                if results.send(result).is_err() {
+                    return;
+                }
+            }
+        });
+        Worker { jobs }
+    }
+}
+
+/// Reads what the console shows of the book.
+pub fn read_book(
+    store: &Store,
+    label: String,
+    is_demo: bool,
+    now: Timestamp,
+) -> Result<BookData, StoreError> {
+    let card = store.scorecard()?;
+    let index = store.build_index(&card, PriorityConfig::default(), now)?;
+    Ok(BookData {
+        scoring: Some(Scoring { card, index }),
+        leads: store.leads().collect::<Result<_, _>>()?,
+        catalog: store.outcome_catalog()?,
+        pipeline: store.pipeline()?,
+        last_look: store.get_meta(LAST_LOOK_KEY)?.unwrap_or_default(),
+        label,
+        is_demo,
+    })
+}
+
+/// The open database and the worker: performs effects.
+struct Session {
+    store: Store,
+    is_demo: bool,
+    demo_db: PathBuf,
+    worker: Worker,
+}
+
+impl Session {
+    fn label(&self) -> String {
+        let name = self
+            .store
+            .path()
+            .file_name()
+            .map_or("book".into(), |n| n.to_string_lossy().into_owned());
+        if self.is_demo {
+            format!("{name} (demo)")
+        } else {
+            name
+        }
+    }
+
+    fn load_book(&self) {
+        let _ = self.worker.jobs.send(Job::LoadBook {
+            store: self.store.clone(),
+            label: self.label(),
+            is_demo: self.is_demo,
+        });
+    }
+
+    fn perform(&mut self, effect: Effect) -> Option<Action> {
+        let now = clock();
+        match effect {
+            Effect::Quit => None,
+            Effect::LoadBook => {
+                self.load_book();
+                None
+            }
+            Effect::LoadDetail(id) => Some(
+                self.detail(id)
+                    .unwrap_or_else(|e| Action::Failed(e.to_string())),
+            ),
+            Effect::LogOutcome {
+                lead,
+                request,
+                snapshot,
+            } => {
+                let done = worklog::log_outcome(&self.store, lead, &request, snapshot, None, now)
+                    .map_err(|e| e.to_string())
+                    .and_then(|rec| Ok((rec, self.stored_lead(lead)?)));
+                Some(match done {
+                    Ok(pair) => Action::OutcomeLogged(Box::new(pair)),
+                    Err(e) => Action::Failed(format!("outcome not logged: {e}")),
+                })
+            }
+            Effect::UndoOutcome(seq) => {
+                let done = worklog::undo_outcome(&self.store, seq)
+                    .map_err(|e| e.to_string())
+                    .and_then(|rec| {
+                        let lead = self.stored_lead(rec.lead)?;
+                        Ok((rec, lead))
+                    });
+                Some(match done {
+                    Ok(pair) => Action::OutcomeUndone(Box::new(pair)),
+                    Err(e) => Action::Failed(format!("undo failed: {e}")),
+                })
+            }
+            Effect::OpenDemo => match self.open_demo() {
+                Ok(()) => {
+                    self.load_book();
+                    None
+                }
+                Err(e) => Some(Action::Failed(e)),
+            },
+            Effect::SaveLastLook(mut ranks) => {
+                ranks.truncate(LAST_LOOK_MAX);
+                if let Err(e) = self
+                    .store
+                    .put_meta(LAST_LOOK_KEY, &ranks)
+                    .and_then(|()| self.store.flush())
+                {
+                    tracing::warn!("could not save the queue ranks: {e}");
+                }
+                None
+            }
+        }
+    }
+
+    fn stored_lead(&self, id: LeadId) -> Result<crate::core::model::Lead, String> {
+        self.store
+            .lead(id)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("lead {id} vanished"))
+    }
+
+    fn detail(&self, id: LeadId) -> Result<Action, StoreError> {
+        let lead = self
+            .store
+            .lead(id)?
+            .ok_or_else(|| StoreError::LeadNotFound(id.to_string()))?;
+        Ok(Action::DetailLoaded(Box::new(DetailData {
+            activities: self.store.activities_of(id)?,
+            outcomes: self.store.outcomes_of(id)?,
+            lead,
+        })))
+    }
+
+    /// Switches to the demo book, generating it on first use.
+    /// Switches to the demo book; the worker generates it on first use when loading.
+    fn open_demo(&mut self) -> Result<(), String> {
+        if self.store.path() == self.demo_db {
+            return Ok(());
+        }
+        self.store = Store::open(&self.demo_db).map_err(|e| e.to_string())?;
+        self.is_demo = true;
+        Ok(())
+    }
+}

@@ -1,0 +1,394 @@
+//! The console driven headless: actions in, state and effects out — no terminal.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::queue::Movement;
+use super::scoring::Scoring;
+use super::*;
+use crate::core::model::{DAY, HOUR, Lead, NextAction, Pipeline};
+use crate::core::outcome::OutcomeRecord;
+use crate::core::rules::{RuleIds, RuleSet};
+use crate::core::scorecard::Scorecard;
+
+pub(crate) const NOW: Timestamp = 1_764_151_200; // 2025-11-26 10:00 UTC
+
+/// A small book: lead i is due (i − 3) hours from now, so leads 1–3 are overdue.
+pub(crate) fn sample_leads(n: u64) -> Vec<Lead> {
+    let owners = ["Ana Ruiz", "Ben Okafor", "Chen Wei"];
+    let names = [
+        "Maria Lopez",
+        "John Smith",
+        "Aiko Tanaka",
+        "Peter Novak",
+        "Fatima Khan",
+        "Lars Berg",
+    ];
+    (1..=n)
+        .map(|i| Lead {
+            id: i,
+            name: format!("{} {i}", names[(i as usize - 1) % names.len()]),
+            email: format!("lead{i}@example.com"),
+            title: if i % 2 == 0 { "VP Sales" } else { "Analyst" }.into(),
+            account: format!("Acme {}", i % 4),
+            owner: owners[(i as usize - 1) % owners.len()].into(),
+            stage: if i % 3 == 0 { "Qualified" } else { "New" }.into(),
+            stage_entered: NOW - 2 * DAY,
+            next_action: Some(NextAction {
+                due: NOW + (i as i64 - 3) * HOUR,
+                note: "call back".into(),
+            }),
+            created: NOW - 10 * DAY,
+            ..Lead::default()
+        })
+        .collect()
+}
+
+/// The book as the worker would hand it over: scored with the default rules.
+pub(crate) fn book_data(leads: Vec<Lead>, last_look: Vec<(LeadId, u32)>) -> BookData {
+    let rules = RuleSet::default_rules(&mut RuleIds::default());
+    let pipeline = Pipeline::default();
+    let scoring = Scoring::build(Scorecard::new(rules, None), &leads, &pipeline, NOW);
+    BookData {
+        leads,
+        pipeline,
+        last_look,
+        label: "book.db".into(),
+        scoring: Some(scoring),
+        ..BookData::default()
+    }
+}
+
+pub(crate) fn loaded_app(leads: Vec<Lead>) -> App {
+    let mut config = Config::defaults();
+    config.me = Some("Ana Ruiz".into());
+    let mut app = App::new(config, NOW, 80, 24);
+    update(
+        &mut app,
+        Action::BookLoaded(Box::new(book_data(leads, vec![]))),
+    );
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    update(app, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typed(app: &mut App, text: &str) -> Vec<Effect> {
+    text.chars()
+        .flat_map(|c| key(app, KeyCode::Char(c)))
+        .collect()
+}
+
+/// The queue's order as the lead index ranked it.
+fn order(app: &App) -> Vec<LeadId> {
+    app.queue
+        .ranked
+        .iter()
+        .map(|&i| app.book.leads[i].id)
+        .collect()
+}
+
+fn selected(app: &App) -> LeadId {
+    app.queue.selected_id(&app.book).unwrap()
+}
+
+#[test]
+fn an_empty_book_welcomes_and_offers_the_demo() {
+    let mut app = loaded_app(vec![]);
+    assert_eq!(app.screen, Screen::Welcome);
+    assert_eq!(key(&mut app, KeyCode::Char('d')), vec![Effect::OpenDemo]);
+    assert_eq!(app.screen, Screen::Loading);
+}
+
+#[test]
+fn the_queue_is_ordered_and_only_the_visible_page_is_built() {
+    let mut app = loaded_app(sample_leads(100));
+    assert_eq!(app.screen, Screen::Queue);
+    assert_eq!(app.queue.ranked.len(), 100);
+    assert_eq!(app.queue.page.len(), app.page_height());
+    let order = order(&app);
+    let page: Vec<LeadId> = app.queue.page.iter().map(|r| r.id).collect();
+    assert_eq!(page, order[..app.page_height()]);
+    assert!(
+        app.queue.page[0].probability.is_some(),
+        "rows carry the score"
+    );
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Down);
+    assert_eq!(selected(&app), order[2]);
+    key(&mut app, KeyCode::Char('k'));
+    assert_eq!(selected(&app), order[1]);
+    key(&mut app, KeyCode::Char('G'));
+    assert_eq!(selected(&app), order[99]);
+    assert_eq!(app.queue.page.last().unwrap().id, order[99]);
+    assert_eq!(app.queue.page.len(), app.page_height());
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::PageDown);
+    assert_eq!(app.queue.selected, app.page_height());
+    key(&mut app, KeyCode::PageUp);
+    assert_eq!(app.queue.selected, 0);
+    update(&mut app, Action::Resize(80, 40));
+    assert_eq!(app.queue.page.len(), 36);
+}
+
+#[test]
+fn terminal_stages_stay_out_of_the_queue() {
+    let mut leads = sample_leads(4);
+    leads[1].stage = "Won".into();
+    let app = loaded_app(leads);
+    assert_eq!(app.queue.ranked.len(), 3);
+    assert!(app.queue.page.iter().all(|r| r.id != 2));
+}
+
+#[test]
+fn movement_compares_with_the_last_look() {
+    let mut app = App::new(Config::defaults(), NOW, 80, 24);
+    let order = order(&loaded_app(sample_leads(4)));
+    let last_look = vec![(order[0], 1), (order[1], 4), (order[2], 2)];
+    let data = book_data(sample_leads(4), last_look);
+    update(&mut app, Action::BookLoaded(Box::new(data)));
+    let moves: Vec<Movement> = app.queue.page.iter().map(|r| r.movement).collect();
+    assert_eq!(
+        moves,
+        [
+            Movement::Same,
+            Movement::Up(2),
+            Movement::Down(1),
+            Movement::New
+        ]
+    );
+    let effects = update(&mut app, Action::Quit);
+    assert_eq!(
+        effects,
+        [
+            Effect::SaveLastLook(order.iter().zip(1..).map(|(&id, r)| (id, r)).collect()),
+            Effect::Quit
+        ]
+    );
+}
+
+#[test]
+fn filters_narrow_the_queue_and_keep_global_ranks() {
+    let mut app = loaded_app(sample_leads(9));
+    key(&mut app, KeyCode::Char('m'));
+    assert!(app.queue.filter.mine);
+    let ids: Vec<LeadId> = app.queue.page.iter().map(|r| r.id).collect();
+    let all = order(&app);
+    let mine: Vec<LeadId> = all.iter().copied().filter(|id| id % 3 == 1).collect();
+    assert_eq!(ids, mine, "Ana owns leads 1, 4 and 7");
+    let rank = all.iter().position(|&id| id == mine[1]).unwrap() as u32 + 1;
+    assert_eq!(
+        app.queue.page[1].rank, rank,
+        "ranks are ranks in the whole queue"
+    );
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.queue.filter.stage.as_deref(), Some("New"));
+    assert!(app.queue.page.iter().all(|r| r.stage == "New"));
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Char('t'));
+    // Due before the end of today (10:00 + up to 14 h): leads 1–16 would be, we have 9.
+    assert_eq!(app.queue.visible.len(), 9);
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.queue.filter.owner.as_deref(), Some("Ana Ruiz"));
+    assert_eq!(app.queue.visible.len(), 3);
+}
+
+#[test]
+fn mine_without_me_explains_what_to_set() {
+    let mut app = loaded_app(sample_leads(3));
+    app.config.me = None;
+    key(&mut app, KeyCode::Char('m'));
+    assert!(!app.queue.filter.mine);
+    assert!(app.toast.as_ref().unwrap().text.contains("me ="));
+}
+
+fn logged(lead: &Lead, seq: u64, outcome: &str) -> Action {
+    let rec = OutcomeRecord {
+        seq,
+        lead: lead.id,
+        outcome: outcome.into(),
+        at: NOW,
+        note: String::new(),
+        value: None,
+        follow_up: None,
+        snapshot: vec![],
+        step: None,
+        stage_before: "New".into(),
+        stage_entered_before: NOW,
+        next_action_before: None,
+        deal_value_before: None,
+        undone: false,
+    };
+    Action::OutcomeLogged(Box::new((rec, lead.clone())))
+}
+
+#[test]
+fn logging_commits_a_request_then_moves_to_the_next_lead_and_can_be_undone() {
+    let mut app = loaded_app(sample_leads(5));
+    let before = order(&app);
+    key(&mut app, KeyCode::Char('j'));
+    let worked = before[1];
+    assert_eq!(selected(&app), worked);
+    assert!(key(&mut app, KeyCode::Char('l')).is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::Log(_))));
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "demo on Tue");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "2d");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "12,000");
+    let effects = key(&mut app, KeyCode::Enter);
+    let [
+        Effect::LogOutcome {
+            lead,
+            request,
+            snapshot,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("expected one LogOutcome, got {effects:?}");
+    };
+    assert_eq!(*lead, worked);
+    assert_eq!(request.outcome, "meeting_booked");
+    assert_eq!(request.note, "demo on Tue");
+    assert_eq!(request.follow_up, Some(NOW + 2 * DAY));
+    assert_eq!(request.value, Some(12000.0));
+    assert_eq!(
+        snapshot,
+        &app.scoring.as_ref().unwrap().snapshot(worked),
+        "the features at the time of work go with the outcome"
+    );
+    assert!(!snapshot.is_empty());
+    assert!(app.overlay.is_none());
+
+    // The store answers: the lead moved on and is re-scored in the index.
+    let mut stored = app.book.lead(worked).unwrap().clone();
+    stored.stage = "Qualified".into();
+    stored.next_action = Some(NextAction {
+        due: NOW + 2 * DAY,
+        note: "follow up".into(),
+    });
+    update(&mut app, logged(&stored, 7, "meeting_booked"));
+    assert_eq!(
+        selected(&app),
+        before[2],
+        "log-and-next selects the lead that followed"
+    );
+    assert_eq!(app.book.lead(worked).unwrap().stage, "Qualified");
+    let toast = &app.toast.as_ref().unwrap().text;
+    assert!(
+        toast.contains("Meeting booked") && toast.contains("Qualified"),
+        "{toast}"
+    );
+    assert_eq!(
+        key(&mut app, KeyCode::Char('u')),
+        vec![Effect::UndoOutcome(7)]
+    );
+    assert!(key(&mut app, KeyCode::Char('u')).is_empty());
+    assert!(app.toast.as_ref().unwrap().text.contains("nothing to undo"));
+}
+
+#[test]
+fn the_log_form_refuses_bad_input_and_esc_cancels() {
+    let mut app = loaded_app(sample_leads(3));
+    key(&mut app, KeyCode::Char('l'));
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    let Some(Overlay::Log(form)) = &app.overlay else {
+        panic!()
+    };
+    assert!(form.error.as_ref().unwrap().contains("pick an outcome"));
+    key(&mut app, KeyCode::Char('9'));
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "someday");
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    let Some(Overlay::Log(form)) = &app.overlay else {
+        panic!()
+    };
+    assert_eq!(
+        form.outcome,
+        Some(0),
+        "9 is out of range, 1 picks the first"
+    );
+    assert!(form.error.as_ref().unwrap().starts_with("follow-up"));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn search_narrows_incrementally_and_opens_the_lead() {
+    let mut app = loaded_app(sample_leads(60));
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "ai");
+    let Some(Overlay::Search(s)) = &app.overlay else {
+        panic!()
+    };
+    assert_eq!(s.scanned, 60, "the first character scans the whole book");
+    typed(&mut app, "ko");
+    let Some(Overlay::Search(s)) = &app.overlay else {
+        panic!()
+    };
+    let matched = s.total;
+    assert!(
+        s.scanned < 60,
+        "a grown query only filters previous matches"
+    );
+    assert!(matched >= 10);
+    let first = &app.book.leads[s.hits[0].index];
+    assert!(first.name.starts_with("Aiko"), "{}", first.name);
+    assert_eq!(s.hits[0].matched.len(), 4);
+    key(&mut app, KeyCode::Backspace);
+    let Some(Overlay::Search(s)) = &app.overlay else {
+        panic!()
+    };
+    assert_eq!(s.scanned, 60, "a shrunk query scans again");
+    key(&mut app, KeyCode::Char('o'));
+    key(&mut app, KeyCode::Down);
+    let Some(Overlay::Search(s)) = &app.overlay else {
+        panic!()
+    };
+    let want = app.book.leads[s.hits[1].index].id;
+    let effects = key(&mut app, KeyCode::Enter);
+    assert_eq!(effects, vec![Effect::LoadDetail(want)]);
+    assert_eq!(app.screen, Screen::Detail);
+    assert_eq!(selected(&app), want);
+}
+
+#[test]
+fn detail_walks_the_queue_and_q_goes_back() {
+    let mut app = loaded_app(sample_leads(5));
+    let order = order(&app);
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::LoadDetail(order[0])]
+    );
+    assert_eq!(app.screen, Screen::Detail);
+    assert_eq!(
+        key(&mut app, KeyCode::Char('j')),
+        vec![Effect::LoadDetail(order[1])]
+    );
+    key(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.overlay, Some(Overlay::Help));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!((app.screen, &app.overlay), (Screen::Detail, &None));
+    key(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.screen, Screen::Queue);
+    assert_eq!(selected(&app), order[1]);
+    let quit = key(&mut app, KeyCode::Char('q'));
+    assert_eq!(quit.last(), Some(&Effect::Quit));
+}
+
+#[test]
+fn toasts_expire_on_a_later_tick_only() {
+    let mut app = loaded_app(sample_leads(2));
+    update(&mut app, Action::Failed("disk full".into()));
+    app.dirty = false;
+    update(&mut app, Action::Tick(NOW + 1));
+    assert!(app.toast.is_some() && !app.dirty);
+    update(&mut app, Action::Tick(NOW + 60));
+    assert!(app.toast.is_none() && app.dirty);
+}

@@ -1,0 +1,264 @@
+//! The real `leadq` binary in a pseudo-terminal: type keys, read the screen, log an outcome,
+//! quit, and check the terminal was restored and the outcome stored.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use leadq::core::model::{Lead, NextAction};
+use leadq::store::Store;
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const NOW: i64 = 1_764_151_200;
+
+fn fill_book(db: &Path) {
+    let store = Store::open(db).unwrap();
+    let people = [
+        (1, "Ana Ruiz", "VP Sales", "Acme"),
+        (2, "Bruno Keller", "Analyst", "Globex"),
+        (3, "Chiara Conti", "Head of Marketing", "Initech"),
+    ];
+    for (id, name, title, account) in people {
+        store
+            .put_lead(&Lead {
+                id,
+                name: name.into(),
+                email: format!(
+                    "{}@{}.example",
+                    name.split(' ').next().unwrap().to_lowercase(),
+                    account.to_lowercase()
+                ),
+                title: title.into(),
+                account: account.into(),
+                owner: "Sam".into(),
+                stage: "New".into(),
+                stage_entered: NOW,
+                created: NOW,
+                next_action: Some(NextAction {
+                    due: NOW + id as i64 * 3600,
+                    note: "call".into(),
+                }),
+                ..Lead::default()
+            })
+            .unwrap();
+    }
+    store.flush().unwrap();
+}
+
+/// The console running in a pseudo-terminal, with its screen parsed as it draws.
+struct Console {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// Kept open for as long as the console runs.
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+    /// The console's screen as last seen before it left the alternate screen.
+    last_console_screen: Arc<Mutex<String>>,
+}
+
+impl Console {
+    fn start(home: &Path, db: &Path) -> Console {
+        Console::start_with(home, db, &[])
+    }
+
+    fn start_with(home: &Path, db: &Path, env: &[(&str, &str)]) -> Console {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 100,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_leadq"));
+        cmd.arg("--db");
+        cmd.arg(db);
+        cmd.env("HOME", home);
+        cmd.env("XDG_DATA_HOME", home.join("data"));
+        cmd.env("XDG_CONFIG_HOME", home.join("config"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("LEADQ_DB");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(24, 100, 0)));
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let sink = screen.clone();
+        let last_console_screen = Arc::new(Mutex::new(String::new()));
+        let alt_sink = last_console_screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut parser = sink.lock().unwrap();
+                parser.process(&buf[..n]);
+                if parser.screen().alternate_screen() {
+                    *alt_sink.lock().unwrap() = parser.screen().contents();
+                }
+            }
+        });
+        let writer = pty.master.take_writer().unwrap();
+        Console {
+            screen,
+            writer,
+            child,
+            _master: pty.master,
+            last_console_screen,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `what`, or fails with what it shows.
+    fn wait_for(&self, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.text().contains(what) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "timed out waiting for {what:?}; the screen shows:\n{}",
+            self.text()
+        );
+    }
+
+    fn type_keys(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "leadq did not quit:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+#[test]
+fn log_an_outcome_from_search_then_quit_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("book.db");
+    fill_book(&db);
+    let mut console = Console::start(home.path(), &db);
+    console.wait_for("sort: p × value");
+    console.wait_for("Chiara Conti");
+    assert!(console.screen.lock().unwrap().screen().alternate_screen());
+
+    console.type_keys("/bruno");
+    console.wait_for("1 of 3 leads match");
+    console.type_keys("\r");
+    console.wait_for("#2 Bruno Keller");
+    console.wait_for("Why this score");
+    console.type_keys("l");
+    console.wait_for("Log outcome — Bruno Keller");
+    console.type_keys("4\tdemo next week\r");
+    console.wait_for("logged Meeting booked on Bruno Keller");
+    console.type_keys("q");
+    console.wait_for("sort: p × value");
+    console.type_keys("q");
+    let status = console.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    // Give the reader thread a moment to parse the last bytes (leaving the alternate screen).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while console.screen.lock().unwrap().screen().alternate_screen() {
+        assert!(
+            Instant::now() < deadline,
+            "the alternate screen was not left"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_leadq"))
+        .args(["show", "2", "--format", "json", "--db"])
+        .arg(&db)
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["stage"], "Qualified");
+    let outcomes = shown["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), 1, "{shown}");
+    assert_eq!(outcomes[0]["outcome"], "meeting_booked");
+    assert_eq!(outcomes[0]["note"], "demo next week");
+}
+
+#[test]
+fn a_bad_config_file_names_the_line_and_exits_2() {
+    let home = tempfile::tempdir().unwrap();
+    let config_dir = home.path().join("config/leadq");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(
+        config_dir.join("config.toml"),
+        "me = \"Sam\"\n[keys.queue]\nj = \"teleport\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_leadq"))
+        .arg("--db")
+        .arg(home.path().join("book.db"))
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("config.toml:3:"), "{err}");
+}
+
+#[test]
+fn an_empty_book_welcomes_and_q_quits() {
+    let home = tempfile::tempdir().unwrap();
+    let mut console = Console::start(home.path(), &home.path().join("empty.db"));
+    console.wait_for("Welcome to leadq");
+    console.wait_for("leadq import FILE.csv");
+    console.type_keys("q");
+    assert!(console.wait_exit().success());
+}
+
+#[test]
+fn exit_after_first_frame_draws_the_queue_and_exits() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("book.db");
+    fill_book(&db);
+    let mut console =
+        Console::start_with(home.path(), &db, &[("LEADQ_EXIT_AFTER_FIRST_FRAME", "1")]);
+    assert!(console.wait_exit().success());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while console.screen.lock().unwrap().screen().alternate_screen() {
+        assert!(
+            Instant::now() < deadline,
+            "the alternate screen was not left"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let drawn = console.last_console_screen.lock().unwrap().clone();
+    assert!(
+        drawn.contains("Chiara Conti") && drawn.contains("sort:"),
+        "{drawn}"
+    );
+}
