@@ -131,6 +131,45 @@ fn killed_loggers_lose_nothing_they_confirmed() {
             rec.seq
         );
     }
+    // `leadq log` learns: the stored weights equal a replay of the stored outcomes, in order,
+    // from the rules' priors, on the activations each outcome recorded.
+    let card = store.scorecard().unwrap();
+    let priors = leadq::core::learn::Priors::of_rule_set(card.rule_set());
+    let cfg = store.learn_config().unwrap();
+    let catalog = store.outcome_catalog().unwrap();
+    let mut weights = priors.weights();
+    let mut state = leadq::core::learn::LearnerState::default();
+    let mut replayed = 0;
+    for rec in store.outcomes().map(|r| r.unwrap()).filter(|r| !r.undone) {
+        let kind = catalog.find(&rec.outcome).unwrap();
+        if let Some(target) = kind.target() {
+            leadq::core::learn::learn(
+                &mut weights,
+                &mut state,
+                &priors,
+                &cfg,
+                &rec.snapshot,
+                target,
+                kind.strength,
+            );
+            replayed += 1;
+        }
+    }
+    let stored_weights = store.learned_weights(&priors).unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs());
+    assert!(
+        close(stored_weights.bias, weights.bias),
+        "bias differs from the replay"
+    );
+    for rule in priors.rules.keys() {
+        assert!(
+            close(stored_weights.get(*rule), weights.get(*rule)),
+            "rule {rule}: stored {} vs replay {}",
+            stored_weights.get(*rule),
+            weights.get(*rule)
+        );
+    }
+    assert!(replayed > 0, "no labelled outcome was stored");
     eprintln!(
         "crash harness: {iterations} runs, {killed} killed mid-run, {} confirmed, {} stored",
         confirmed.len(),
