@@ -111,6 +111,11 @@ fn escape_sequences_in_cells_are_stored_but_never_printed_raw() {
         ],
         vec!["show", "ana@example.com"],
         vec!["rules", "list"],
+        // JSON escapes ESC itself; DEL, C1 controls and bidi marks are escaped by leadq.
+        vec!["show", "ana@example.com", "--format", "json"],
+        vec!["explain", "ana@example.com", "--format", "json"],
+        vec!["list", "--format", "json"],
+        vec!["rules", "list", "--format", "json"],
         // Errors quote what they were given.
         vec!["show", "nobody\u{1b}]0;x\u{7}@example.com"],
         vec!["log", "1", "maybe\u{1b}[2J"],

@@ -64,7 +64,12 @@ pub fn show(store: &Store, key: &str, format: TextFormat, now: Timestamp) -> Cli
             .iter()
             .map(|a| json!({"at": iso(a.at), "kind": activity_words(&a.kind), "detail": a.detail}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&obj).expect("json"));
+        println!(
+            "{}",
+            crate::core::text::json_terminal_safe(
+                &serde_json::to_string_pretty(&obj).expect("json")
+            )
+        );
         return Ok(());
     }
     let s = |t: &str| sanitize(t).into_owned();

@@ -93,7 +93,12 @@ fn list(store: &Store, format: TextFormat, now: Timestamp) -> CliResult {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&items).expect("json"));
+        println!(
+            "{}",
+            crate::core::text::json_terminal_safe(
+                &serde_json::to_string_pretty(&items).expect("json")
+            )
+        );
         return Ok(());
     }
     println!(
