@@ -311,7 +311,11 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("leadq: {e}");
+            // Errors can quote imported text or rule files: never let them drive the terminal.
+            eprintln!(
+                "leadq: {}",
+                crate::core::text::sanitize_multiline(&e.to_string())
+            );
             e.exit_code()
         }
     }

@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::core::model::{Activity, Lead, LeadId, Pipeline, Timestamp};
 use crate::core::outcome::{OutcomeCatalog, OutcomeRecord};
+use crate::store::stage::StageMove;
 use crate::store::worklog::LogRequest;
 
 /// Everything that changes the console's state: user commands (bindable in `config.toml` by
@@ -34,6 +35,17 @@ pub enum Action {
     ToggleDueToday,
     ClearFilters,
     OpenDemo,
+    ShowQueue,
+    ShowBoard,
+    ShowAccounts,
+    ItemNext,
+    ItemPrev,
+    PaneLeft,
+    PaneRight,
+    OpenItem,
+    StageBack,
+    StageForward,
+    UndoStageMove,
 
     /// A key press, routed by the open overlay, the view's keymap, then the global keymap.
     #[serde(skip)]
@@ -53,6 +65,11 @@ pub enum Action {
     #[serde(skip)]
     OutcomeUndone(Box<super::learning::OutcomeDone>),
     /// Long work (load, import, re-score) reports how far it got.
+    /// A stage move is durable; `Lead` is the lead as stored afterwards.
+    #[serde(skip)]
+    StageMoved(Box<(StageMove, Lead)>),
+    #[serde(skip)]
+    StageMoveUndone(Box<(StageMove, Lead)>),
     #[serde(skip)]
     Progress(String),
     #[serde(skip)]
@@ -61,7 +78,7 @@ pub enum Action {
 
 impl Action {
     /// The actions a key can be bound to, in the order help lists them.
-    pub const BINDABLE: [Action; 21] = [
+    pub const BINDABLE: [Action; 32] = [
         Action::SelectNext,
         Action::SelectPrev,
         Action::PageDown,
@@ -80,6 +97,17 @@ impl Action {
         Action::ToggleDueToday,
         Action::ClearFilters,
         Action::OpenDemo,
+        Action::ShowQueue,
+        Action::ShowBoard,
+        Action::ShowAccounts,
+        Action::ItemNext,
+        Action::ItemPrev,
+        Action::PaneLeft,
+        Action::PaneRight,
+        Action::OpenItem,
+        Action::StageBack,
+        Action::StageForward,
+        Action::UndoStageMove,
         Action::Help,
         Action::Back,
         Action::Quit,
@@ -110,6 +138,17 @@ impl Action {
             ToggleDueToday => "due today only",
             ClearFilters => "clear filters",
             OpenDemo => "open the demo book",
+            ShowQueue => "queue view",
+            ShowBoard => "kanban board view",
+            ShowAccounts => "accounts view",
+            ItemNext => "next card / row",
+            ItemPrev => "previous card / row",
+            PaneLeft => "column / list to the left",
+            PaneRight => "column / list to the right",
+            OpenItem => "open the lead",
+            StageBack => "move the card one stage left",
+            StageForward => "move the card one stage right",
+            UndoStageMove => "undo the last stage move",
             _ => "",
         }
     }
@@ -129,6 +168,13 @@ impl Action {
             CycleStageFilter => "stage",
             NextLead => "next",
             OpenDemo => "demo",
+            ShowQueue => "queue",
+            ShowBoard => "board",
+            ShowAccounts => "accounts",
+            OpenItem => "open",
+            StageForward => "move→",
+            StageBack => "←move",
+            UndoStageMove => "undo",
             _ => "",
         }
     }
@@ -150,6 +196,13 @@ pub enum Effect {
         snapshot: Vec<(crate::core::outcome::RuleId, f32)>,
     },
     UndoOutcome(u64),
+    /// Durable move of a lead to another stage, then `StageMoved`.
+    MoveStage {
+        lead: LeadId,
+        to: String,
+    },
+    /// Durable undo of a stage move, then `StageMoveUndone`.
+    UndoStageMove(StageMove),
     /// Switch to the demo book, generating it on first use.
     OpenDemo,
     /// Remember each lead's rank, to show movement at the next look.
@@ -164,6 +217,8 @@ pub struct BookData {
     pub pipeline: Pipeline,
     /// Ranks at the last look, for the movement column.
     pub last_look: Vec<(LeadId, u32)>,
+    /// Each lead's newest activity, for stale cards on the board.
+    pub last_activity: Vec<(LeadId, Timestamp)>,
     /// Shown in the header: which database this is.
     pub label: String,
     pub is_demo: bool,

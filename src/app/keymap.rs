@@ -16,6 +16,8 @@ pub enum KeyMode {
     Queue,
     Detail,
     Help,
+    Board,
+    Accounts,
 }
 
 impl KeyMode {
@@ -26,6 +28,8 @@ impl KeyMode {
             KeyMode::Queue => "queue",
             KeyMode::Detail => "lead detail",
             KeyMode::Help => "help",
+            KeyMode::Board => "board",
+            KeyMode::Accounts => "accounts",
         }
     }
 }

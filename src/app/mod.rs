@@ -1,7 +1,9 @@
 //! The console's state machine: one owned `App`, `update(&mut App, Action) -> Vec<Effect>`
 //! with no I/O. The loop in `run` performs the effects and feeds results back as actions.
 
+pub mod accounts;
 pub mod action;
+pub mod board;
 pub mod book;
 pub mod config;
 pub mod detail;
@@ -14,7 +16,10 @@ pub mod run;
 pub mod scoring;
 pub mod search;
 pub mod text_input;
+mod views;
 
+#[cfg(test)]
+mod board_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -40,6 +45,8 @@ pub enum Screen {
     Welcome,
     Queue,
     Detail,
+    Board,
+    Accounts,
 }
 
 /// What is drawn over the view and gets keys first.
@@ -82,6 +89,10 @@ pub struct App {
     /// Something changed since the last frame.
     pub dirty: bool,
     pub quitting: bool,
+    pub board: board::BoardState,
+    pub accounts: accounts::AccountsState,
+    /// The view a lead's detail was opened from, when not the queue.
+    pub detail_from: Option<Screen>,
 }
 
 impl App {
@@ -103,6 +114,9 @@ impl App {
             now,
             dirty: true,
             quitting: false,
+            board: Default::default(),
+            accounts: Default::default(),
+            detail_from: None,
         }
     }
 
@@ -118,6 +132,8 @@ impl App {
             (_, Screen::Welcome | Screen::Loading) => KeyMode::Welcome,
             (_, Screen::Queue) => KeyMode::Queue,
             (_, Screen::Detail) => KeyMode::Detail,
+            (_, Screen::Board) => KeyMode::Board,
+            (_, Screen::Accounts) => KeyMode::Accounts,
         }
     }
 
@@ -198,6 +214,9 @@ impl App {
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if !matches!(action, Action::Tick(_)) {
         app.dirty = true;
+    }
+    if let Some(effects) = views::intercept(app, &action) {
+        return effects;
     }
     use Action::*;
     match action {
@@ -432,6 +451,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 _ => vec![],
             }
         }
+        ShowQueue | ShowBoard | ShowAccounts | ItemNext | ItemPrev | PaneLeft | PaneRight
+        | OpenItem | StageBack | StageForward | UndoStageMove | StageMoved(_)
+        | StageMoveUndone(_) => views::update(app, action),
         Progress(text) => {
             app.status = Some(text);
             vec![]

@@ -197,7 +197,7 @@ pub fn log(store: &Store, key: &str, outcome: &str, args: LogArgs, now: Timestam
         rec.outcome,
         lead.id,
         sanitize(&lead.name),
-        lead.stage,
+        sanitize(&lead.stage),
         lead.next_action
             .map(|n| format!(", follow up {}", format_datetime(n.due)))
             .unwrap_or_default()

@@ -1,6 +1,8 @@
 //! Drawing the console: a root that picks the view, then overlays, then the footer or toast.
 //! Widgets borrow what they draw; nothing here changes state.
 
+pub mod accounts;
+pub mod board;
 pub mod detail;
 pub mod help;
 pub mod log_outcome;
@@ -10,6 +12,8 @@ pub mod text_input;
 pub mod theme;
 pub mod welcome;
 
+#[cfg(test)]
+mod board_tests;
 #[cfg(test)]
 mod tests;
 
@@ -55,6 +59,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         ),
         Screen::Queue => frame.render_widget(queue::QueueView { app }, body),
         Screen::Detail => frame.render_widget(detail::DetailView { app }, body),
+        Screen::Board => frame.render_widget(board::BoardView { app }, body),
+        Screen::Accounts => frame.render_widget(accounts::AccountsView { app }, body),
     }
     match &app.overlay {
         None => {}
@@ -64,6 +70,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 mode: match app.screen {
                     Screen::Detail => KeyMode::Detail,
                     Screen::Queue => KeyMode::Queue,
+                    Screen::Board => KeyMode::Board,
+                    Screen::Accounts => KeyMode::Accounts,
                     _ => KeyMode::Welcome,
                 },
                 theme,
