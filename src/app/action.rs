@@ -61,9 +61,9 @@ pub enum Action {
     DetailLoaded(Box<DetailData>),
     /// An outcome is durable; `lead` is the lead as stored afterwards.
     #[serde(skip)]
-    OutcomeLogged(Box<(OutcomeRecord, Lead)>),
+    OutcomeLogged(Box<super::learning::OutcomeDone>),
     #[serde(skip)]
-    OutcomeUndone(Box<(OutcomeRecord, Lead)>),
+    OutcomeUndone(Box<super::learning::OutcomeDone>),
     /// Long work (load, import, re-score) reports how far it got.
     /// A stage move is durable; `Lead` is the lead as stored afterwards.
     #[serde(skip)]

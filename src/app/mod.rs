@@ -8,6 +8,7 @@ pub mod book;
 pub mod config;
 pub mod detail;
 pub mod keymap;
+pub mod learning;
 pub mod log_form;
 pub mod queue;
 mod router;
@@ -177,6 +178,26 @@ impl App {
         self.screen = Screen::Detail;
         self.detail = Some(DetailState::loading(id, self.rank_of(id)));
         vec![Effect::LoadDetail(id)]
+    }
+
+    /// Moves the scorecard and the index to the stored learned weights and says, for the
+    /// toast, which weights the step moved (`sign` -1: an undo moved them back).
+    fn apply_learning(
+        &mut self,
+        learned: Option<&crate::core::weights::Weights>,
+        step: Option<&crate::core::outcome::LearnStep>,
+        sign: f64,
+    ) -> String {
+        let Some(s) = self.scoring.as_mut() else {
+            return String::new();
+        };
+        if let Some(w) = learned {
+            s.learn(w);
+        }
+        match step {
+            Some(step) => format!(" · {}", learning::moved_text(s, step, sign)),
+            None => String::new(),
+        }
     }
 
     /// The lead an action applies to: the open one in detail, else the selected row.
@@ -367,7 +388,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             vec![]
         }
         OutcomeLogged(done) => {
-            let (rec, lead) = *done;
+            let learning::OutcomeDone {
+                record: rec,
+                lead,
+                learned,
+            } = *done;
             let kind = app
                 .book
                 .catalog
@@ -378,9 +403,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 .as_ref()
                 .map(|n| format!(" · follow up {}", format_datetime(n.due)))
                 .unwrap_or_default();
+            let moved = app.apply_learning(learned.as_ref(), rec.step.as_ref(), 1.0);
             app.toast(
                 format!(
-                    "logged {kind} on {} · stage {}{follow} · u undoes",
+                    "logged {kind} on {} · stage {}{follow}{moved} · u undoes",
                     sanitize(&lead.name),
                     sanitize(&lead.stage)
                 ),
@@ -399,10 +425,15 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         OutcomeUndone(done) => {
-            let (rec, lead) = *done;
+            let learning::OutcomeDone {
+                record: rec,
+                lead,
+                learned,
+            } = *done;
+            let moved = app.apply_learning(learned.as_ref(), rec.step.as_ref(), -1.0);
             app.toast(
                 format!(
-                    "undid {} on {} · stage back to {}",
+                    "undid {} on {} · stage back to {}{moved}",
                     rec.outcome,
                     sanitize(&lead.name),
                     sanitize(&lead.stage)

@@ -8,9 +8,12 @@ use std::time::Duration;
 
 use crossterm::event::{self, Event, KeyEventKind};
 
+use super::learning::OutcomeDone;
 use super::scoring::Scoring;
 use super::{Action, App, BookData, DetailData, Effect, Screen, config::Config, update};
+use crate::core::learn::Priors;
 use crate::core::model::{LeadId, Timestamp};
+use crate::core::outcome::OutcomeRecord;
 use crate::core::priority::PriorityConfig;
 use crate::store::paths::{Paths, create_private_dir};
 use crate::store::{Store, StoreError, worklog};
@@ -300,23 +303,43 @@ impl Session {
                 request,
                 snapshot,
             } => {
-                let done = worklog::log_outcome(&self.store, lead, &request, snapshot, None, now)
+                // Durable write and learning step in one; the new weights go back to the app.
+                let done = self
+                    .store
+                    .scorecard()
                     .map_err(|e| e.to_string())
-                    .and_then(|rec| Ok((rec, self.stored_lead(lead)?)));
+                    .and_then(|card| {
+                        let priors = Priors::of_rule_set(card.rule_set());
+                        let record = worklog::log_outcome_learned(
+                            &self.store,
+                            lead,
+                            &request,
+                            snapshot,
+                            &priors,
+                            now,
+                        )
+                        .map_err(|e| e.to_string())?;
+                        self.outcome_done(record)
+                    });
                 Some(match done {
-                    Ok(pair) => Action::OutcomeLogged(Box::new(pair)),
+                    Ok(done) => Action::OutcomeLogged(Box::new(done)),
                     Err(e) => Action::Failed(format!("outcome not logged: {e}")),
                 })
             }
             Effect::UndoOutcome(seq) => {
-                let done = worklog::undo_outcome(&self.store, seq)
+                // Exact undo: the lead's side effects and the learning step are reversed.
+                let done = self
+                    .store
+                    .scorecard()
                     .map_err(|e| e.to_string())
-                    .and_then(|rec| {
-                        let lead = self.stored_lead(rec.lead)?;
-                        Ok((rec, lead))
+                    .and_then(|card| {
+                        let priors = Priors::of_rule_set(card.rule_set());
+                        let record = worklog::undo_outcome_learned(&self.store, seq, &priors)
+                            .map_err(|e| e.to_string())?;
+                        self.outcome_done(record)
                     });
                 Some(match done {
-                    Ok(pair) => Action::OutcomeUndone(Box::new(pair)),
+                    Ok(done) => Action::OutcomeUndone(Box::new(done)),
                     Err(e) => Action::Failed(format!("undo failed: {e}")),
                 })
             }
@@ -351,6 +374,15 @@ impl Session {
                 None
             }
         }
+    }
+
+    /// The lead and the learned weights as stored after an outcome or its undo.
+    fn outcome_done(&self, record: OutcomeRecord) -> Result<OutcomeDone, String> {
+        Ok(OutcomeDone {
+            lead: self.stored_lead(record.lead)?,
+            learned: self.store.load_weights().map_err(|e| e.to_string())?,
+            record,
+        })
     }
 
     fn stored_lead(&self, id: LeadId) -> Result<crate::core::model::Lead, String> {

@@ -221,7 +221,88 @@ fn logged(lead: &Lead, seq: u64, outcome: &str) -> Action {
         deal_value_before: None,
         undone: false,
     };
-    Action::OutcomeLogged(Box::new((rec, lead.clone())))
+    Action::OutcomeLogged(Box::new(learning::OutcomeDone {
+        record: rec,
+        lead: lead.clone(),
+        learned: None,
+    }))
+}
+
+#[test]
+fn a_logged_outcome_moves_the_learned_weights_and_undo_moves_them_back() {
+    use crate::core::outcome::{LearnStep, WeightDelta};
+    use crate::core::weights::weight_from_points;
+    let mut app = loaded_app(sample_leads(6));
+    let scoring = app.scoring.as_ref().unwrap();
+    let before_weights = scoring.card.weights().clone();
+    // A rule some leads match and others do not.
+    let rule = scoring
+        .snapshot(2)
+        .into_iter()
+        .map(|(r, _)| r)
+        .find(|&r| (1..=6).any(|id| !scoring.snapshot(id).iter().any(|(q, _)| *q == r)))
+        .expect("a rule that splits the book");
+    let logits = |app: &App| -> Vec<f64> {
+        (1..=6)
+            .map(|id| app.scoring.as_ref().unwrap().index.logit(id).unwrap())
+            .collect()
+    };
+    let matching: Vec<bool> = (1..=6)
+        .map(|id| scoring.snapshot(id).iter().any(|(q, _)| *q == rule))
+        .collect();
+    let logits_before = logits(&app);
+    let name = scoring.card.rule(rule).unwrap().name.clone();
+
+    let dw = weight_from_points(3.0);
+    let mut learned = before_weights.clone();
+    *learned.rules.get_mut(&rule).unwrap() += dw;
+    let step = LearnStep {
+        predicted: 0.3,
+        deltas: vec![WeightDelta {
+            rule: Some(rule),
+            dw,
+            dstate: 0.0,
+            before: Some(before_weights.get(rule)),
+            state_before: None,
+        }],
+        target: 1.0,
+        strength: 1.0,
+    };
+    let Action::OutcomeLogged(mut done) = logged(&app.book.lead(2).unwrap().clone(), 9, "won")
+    else {
+        unreachable!()
+    };
+    done.record.step = Some(step);
+    done.learned = Some(learned.clone());
+    let undone = done.clone();
+    update(&mut app, Action::OutcomeLogged(done));
+
+    let toast = &app.toast.as_ref().unwrap().text;
+    assert!(toast.contains(&format!("{name} +3 pts")), "{toast}");
+    assert_eq!(
+        app.scoring.as_ref().unwrap().card.weights().get(rule),
+        learned.get(rule)
+    );
+    for (i, (b, a)) in logits_before.iter().zip(logits(&app)).enumerate() {
+        if matching[i] {
+            assert!(a > *b, "lead {} matches the rule and moves up", i + 1);
+        } else {
+            assert_eq!(a, *b, "lead {} does not match and stays", i + 1);
+        }
+    }
+
+    let mut undone = undone;
+    undone.learned = Some(before_weights.clone());
+    update(&mut app, Action::OutcomeUndone(undone));
+    let toast = &app.toast.as_ref().unwrap().text;
+    assert!(toast.contains(&format!("{name} \u{2212}3 pts")), "{toast}");
+    assert_eq!(
+        app.scoring.as_ref().unwrap().card.weights(),
+        &before_weights
+    );
+    for (b, a) in logits_before.iter().zip(logits(&app)) {
+        assert!((a - b).abs() < 1e-9, "undo puts every score back");
+    }
 }
 
 #[test]
