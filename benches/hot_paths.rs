@@ -175,7 +175,7 @@ fn store_ops(c: &mut Criterion, b: &Book) {
             let lead = &small[i % small.len()];
             i += 1;
             let req = LogRequest {
-                outcome: if i % 2 == 0 {
+                outcome: if i.is_multiple_of(2) {
                     "connected_interested"
                 } else {
                     "not_interested"

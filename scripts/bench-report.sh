@@ -178,7 +178,7 @@ def write_report():
     are pessimistic; the ratios to the peers measured in the same run are the steadier figures.
     
     The console has not landed yet, so "open → first frame" is measured as open database → index
-    built → first queue page computed (`examples/scale.rs`), and "keystroke → frame" as a filter
+    built → first queue page computed (`benches/scale.rs`), and "keystroke → frame" as a filter
     keystroke → page computed, without rendering. "database" rows run on a demo book written by
     `leadq demo` and opened from disk (warm OS page cache); "in memory" rows build the index while
     the same generator produces the book in memory (no database), which is how the 10⁶ figures for

@@ -197,7 +197,11 @@ fn measure_generated(n: u64, a: &Args, now: Timestamp) -> anyhow::Result<Map<Str
     Ok(r)
 }
 
-fn measure_db(db: &PathBuf, a: &Args, now: Timestamp) -> anyhow::Result<Map<String, Value>> {
+fn measure_db(
+    db: &std::path::Path,
+    a: &Args,
+    now: Timestamp,
+) -> anyhow::Result<Map<String, Value>> {
     let t0 = Instant::now();
     let store = Store::open(db)?;
     let open_ms = ms(t0);
