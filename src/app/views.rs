@@ -42,10 +42,8 @@ fn refresh(app: &mut App) {
             }
             layout_board(app);
         }
-        Screen::Accounts => {
-            if app.accounts.stale || !app.accounts.built {
-                app.accounts.rebuild(&app.book, app.scoring.as_ref(), now);
-            }
+        Screen::Accounts if app.accounts.stale || !app.accounts.built => {
+            app.accounts.rebuild(&app.book, app.scoring.as_ref(), now);
         }
         Screen::Queue if app.board.queue_stale => {
             app.board.queue_stale = false;
@@ -86,12 +84,10 @@ pub(super) fn update(app: &mut App, action: Action) -> Vec<Effect> {
                     app.board.move_by(delta);
                     layout_board(app);
                 }
-                Screen::Accounts => {
-                    if app.accounts.move_by(delta, app.height) {
-                        let now = app.now;
-                        app.accounts
-                            .select_account(&app.book, app.scoring.as_ref(), now);
-                    }
+                Screen::Accounts if app.accounts.move_by(delta, app.height) => {
+                    let now = app.now;
+                    app.accounts
+                        .select_account(&app.book, app.scoring.as_ref(), now);
                 }
                 _ => {}
             }

@@ -120,14 +120,24 @@ mod tests {
     fn a_demo_book_arrives_with_its_history_learned_as_if_logged_one_by_one() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).unwrap();
-        let config = DemoConfig { leads: 400, seed: 9, now: NOW };
+        let config = DemoConfig {
+            leads: 400,
+            seed: 9,
+            now: NOW,
+        };
         crate::store::demo::write_demo_book(&store, config, &mut |_, _| {}).unwrap();
         let priors = Priors::of_rule_set(&store.current_rules().unwrap());
         let cfg = store.learn_config().unwrap();
         let catalog = store.outcome_catalog().unwrap();
         let records: Vec<OutcomeRecord> = store.outcomes().collect::<Result<_, _>>().unwrap();
-        let labelled: Vec<_> = records.iter().filter(|r| catalog.find(&r.outcome).unwrap().target().is_some()).collect();
-        assert!(labelled.len() > 50, "too few labelled outcomes to learn from");
+        let labelled: Vec<_> = records
+            .iter()
+            .filter(|r| catalog.find(&r.outcome).unwrap().target().is_some())
+            .collect();
+        assert!(
+            labelled.len() > 50,
+            "too few labelled outcomes to learn from"
+        );
         assert!(labelled.iter().all(|r| r.step.is_some()));
         assert!(records.iter().filter(|r| !r.snapshot.is_empty()).count() * 10 > records.len() * 9);
         // Replaying the stored snapshots from the priors gives exactly the stored weights.
@@ -135,11 +145,23 @@ mod tests {
         w.bias = priors.bias;
         for r in &labelled {
             let step = r.step.as_ref().unwrap();
-            learn(&mut w, &mut state, &priors, &cfg, &r.snapshot, step.target, step.strength);
+            learn(
+                &mut w,
+                &mut state,
+                &priors,
+                &cfg,
+                &r.snapshot,
+                step.target,
+                step.strength,
+            );
         }
         assert_eq!(store.learned_weights(&priors).unwrap(), w);
         // And the history moved weights away from the admin's priors.
-        let moved = w.rules.iter().filter(|(r, v)| (**v - priors.rule(**r)).abs() > 1e-3).count();
+        let moved = w
+            .rules
+            .iter()
+            .filter(|(r, v)| (**v - priors.rule(**r)).abs() > 1e-3)
+            .count();
         assert!(moved >= 5, "only {moved} rules moved");
         // Learning is not repeated: a second pass finds nothing new.
         assert_eq!(learn_from_history(&store, NOW).unwrap(), 0);
