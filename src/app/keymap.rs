@@ -16,6 +16,8 @@ pub enum KeyMode {
     Queue,
     Detail,
     Help,
+    Rules,
+    Dashboard,
 }
 
 impl KeyMode {
@@ -26,6 +28,8 @@ impl KeyMode {
             KeyMode::Queue => "queue",
             KeyMode::Detail => "lead detail",
             KeyMode::Help => "help",
+            KeyMode::Rules => "rules admin",
+            KeyMode::Dashboard => "dashboard",
         }
     }
 }

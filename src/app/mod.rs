@@ -2,6 +2,8 @@
 //! with no I/O. The loop in `run` performs the effects and feeds results back as actions.
 
 pub mod action;
+pub mod admin;
+pub mod admin_data;
 pub mod book;
 pub mod config;
 pub mod detail;
@@ -14,6 +16,8 @@ pub mod scoring;
 pub mod search;
 pub mod text_input;
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -39,6 +43,8 @@ pub enum Screen {
     Welcome,
     Queue,
     Detail,
+    Rules,
+    Dashboard,
 }
 
 /// What is drawn over the view and gets keys first.
@@ -47,6 +53,7 @@ pub enum Overlay {
     Help,
     Log(LogForm),
     Search(SearchState),
+    RuleForm(admin::RuleForm),
 }
 
 /// A short message at the bottom; `error` ones are drawn in the negative colour.
@@ -68,6 +75,8 @@ pub struct App {
     pub queue: QueueState,
     pub scoring: Option<scoring::Scoring>,
     pub detail: Option<DetailState>,
+    pub admin: admin::AdminState,
+    pub dashboard: Option<crate::core::dashboard::Dashboard>,
     pub toast: Option<Toast>,
     /// Outcomes logged in this session, newest last, for `u`.
     pub undo_stack: Vec<u64>,
@@ -93,6 +102,8 @@ impl App {
             queue: QueueState::default(),
             scoring: None,
             detail: None,
+            admin: admin::AdminState::default(),
+            dashboard: None,
             toast: None,
             undo_stack: Vec::new(),
             pending_next: None,
@@ -117,6 +128,8 @@ impl App {
             (_, Screen::Welcome | Screen::Loading) => KeyMode::Welcome,
             (_, Screen::Queue) => KeyMode::Queue,
             (_, Screen::Detail) => KeyMode::Detail,
+            (_, Screen::Rules) => KeyMode::Rules,
+            (_, Screen::Dashboard) => KeyMode::Dashboard,
         }
     }
 
@@ -178,9 +191,46 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if !matches!(action, Action::Tick(_)) {
         app.dirty = true;
     }
+    if app.screen == Screen::Rules
+        && let Some(effects) = admin::on_action(app, &action)
+    {
+        return effects;
+    }
     use Action::*;
     match action {
         Key(key) => router::on_key(app, key),
+        ShowQueue => {
+            if matches!(app.screen, Screen::Rules | Screen::Dashboard) {
+                app.screen = Screen::Queue;
+                app.rebuild_page();
+            }
+            vec![]
+        }
+        ShowRules => {
+            if matches!(app.screen, Screen::Welcome | Screen::Loading) {
+                return vec![];
+            }
+            app.screen = Screen::Rules;
+            vec![Effect::LoadAdmin]
+        }
+        ShowDashboard => {
+            if matches!(app.screen, Screen::Welcome | Screen::Loading) {
+                return vec![];
+            }
+            app.screen = Screen::Dashboard;
+            app.status = Some("computing the dashboard…".into());
+            vec![Effect::LoadDashboard]
+        }
+        EditRule | AddRule | ToggleLock | ToggleRuleEnabled | DeleteRule | PreviewDraft
+        | PublishDraft | DiscardDraft | RevertWeight | RestoreVersion => vec![],
+        AdminLoaded(_) | PreviewReady(_) | RulesPublished(_) | WeightReverted(_) => {
+            admin::on_loaded(app, action)
+        }
+        DashboardLoaded(d) => {
+            app.status = None;
+            app.dashboard = Some(*d);
+            vec![]
+        }
         Quit => {
             app.quitting = true;
             let mut effects = Vec::new();

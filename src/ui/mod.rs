@@ -1,10 +1,12 @@
 //! Drawing the console: a root that picks the view, then overlays, then the footer or toast.
 //! Widgets borrow what they draw; nothing here changes state.
 
+pub mod dashboard;
 pub mod detail;
 pub mod help;
 pub mod log_outcome;
 pub mod queue;
+pub mod rules;
 pub mod search;
 pub mod text_input;
 pub mod theme;
@@ -55,6 +57,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         ),
         Screen::Queue => frame.render_widget(queue::QueueView { app }, body),
         Screen::Detail => frame.render_widget(detail::DetailView { app }, body),
+        Screen::Rules => frame.render_widget(rules::RulesView { app }, body),
+        Screen::Dashboard => frame.render_widget(dashboard::DashboardView { app }, body),
     }
     match &app.overlay {
         None => {}
@@ -64,6 +68,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 mode: match app.screen {
                     Screen::Detail => KeyMode::Detail,
                     Screen::Queue => KeyMode::Queue,
+                    Screen::Rules => KeyMode::Rules,
+                    Screen::Dashboard => KeyMode::Dashboard,
                     _ => KeyMode::Welcome,
                 },
                 theme,
@@ -74,6 +80,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
             let cursor =
                 log_outcome::render(form, &app.book.catalog, theme, body, frame.buffer_mut());
             if let Some(pos) = cursor {
+                frame.set_cursor_position(pos);
+            }
+        }
+        Some(Overlay::RuleForm(form)) => {
+            if let Some(pos) = rules::render_form(form, theme, body, frame.buffer_mut()) {
                 frame.set_cursor_position(pos);
             }
         }
