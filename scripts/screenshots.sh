@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Screenshots of the real console (queue, lead detail with its explanation, log-outcome modal)
+# Screenshots of the real console (queue, lead detail with its explanation, log-outcome modal,
+# kanban board, accounts)
 # into screenshots/: runs leadq on a fresh demo book in tmux, captures the panes with colours,
 # turns them into HTML and renders PNGs with headless Chromium.
 # Needs: tmux, python3, chromium (or chromium-browser / google-chrome).
@@ -61,4 +62,12 @@ wait_for "Log outcome"
 tmux send-keys -t "$SESSION" 4 Tab "demo booked for Tuesday" Tab "tue 10:00"
 sleep 0.3
 shot log_outcome "leadq — log outcome"
-tmux send-keys -t "$SESSION" Escape q q
+tmux send-keys -t "$SESSION" Escape
+sleep 0.3
+tmux send-keys -t "$SESSION" 2
+wait_for "cards by priority"
+shot board "leadq — kanban board"
+tmux send-keys -t "$SESSION" 3
+wait_for "rank: Σp"
+shot accounts "leadq — accounts"
+tmux send-keys -t "$SESSION" q

@@ -6,6 +6,7 @@ mod console;
 mod demo;
 mod eval;
 mod io;
+mod learning;
 mod rules;
 mod score;
 mod table;
@@ -113,30 +114,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = TextFormat::Text)]
         format: TextFormat,
     },
-    /// Replay a labelled CSV in order — score each row, then learn from it — and report AUC,
-    /// log loss, Brier, calibration (ECE) and lift, with and without learning.
-    Eval(EvalCommand),
     /// The scoring rules: list them, export the rules file, or import (publish) one.
     Rules {
         #[command(subcommand)]
         action: RulesCommand,
     },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum RulesCommand {
-    /// Each rule with its kind, prior points, current (learned) points and matches.
-    List {
-        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
-        format: TextFormat,
+    /// Undo an outcome and exactly the learning it caused (default: the last one not undone).
+    Undo {
+        /// The outcome's number, as `log` and `show` print it (#N).
+        seq: Option<u64>,
     },
-    /// Write the current rules file (TOML) to stdout or a file.
-    Export {
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
-    /// Check a rules file and publish it as a new version (nothing changes if any rule is bad).
-    Import { file: PathBuf },
+    /// Replay a labelled CSV in order — score each row, then learn from it — and report AUC,
+    /// log loss, Brier, calibration (ECE) and lift, with and without learning.
+    Eval(EvalCommand),
 }
 
 /// Arguments of `leadq eval`.
@@ -174,6 +164,8 @@ pub struct EvalCommand {
     /// Learning settings (default: the stored defaults).
     #[arg(long, value_name = "ALPHA")]
     pub step_size: Option<f64>,
+    #[arg(long, value_name = "ALPHA")]
+    pub bias_step_size: Option<f64>,
     #[arg(long, value_name = "LAMBDA")]
     pub prior_pull: Option<f64>,
     #[arg(long, value_name = "N0")]
@@ -183,6 +175,67 @@ pub struct EvalCommand {
     /// Rows a category must cover to become a suggested rule.
     #[arg(long, value_name = "N")]
     pub min_support: Option<u64>,
+    /// Suggested rules: also `x >= cut` per inner quantile cut of a number (true|false).
+    #[arg(long, value_name = "BOOL")]
+    pub thresholds: Option<bool>,
+    /// Suggested rules: leave out each category column's most frequent value (true|false).
+    #[arg(long, value_name = "BOOL")]
+    pub skip_reference: Option<bool>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// Each rule with its kind, prior points, current (learned) points and matches.
+    List {
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        format: TextFormat,
+    },
+    /// Write the current rules file (TOML) to stdout or a file.
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Check a rules file and publish it as a new version (nothing changes if any rule is bad).
+    Import { file: PathBuf },
+    /// Suggest rules from a labelled CSV, ranked by information value, as a rules file to
+    /// review and import.
+    Suggest {
+        #[arg(long, value_name = "CSV")]
+        data: PathBuf,
+        #[arg(long, value_name = "COL")]
+        label: String,
+        /// The label value that counts as positive (default: 1, true, yes).
+        #[arg(long, value_name = "V")]
+        positive: Option<String>,
+        /// Columns to ignore, comma-separated.
+        #[arg(long, value_name = "COLS", default_value = "")]
+        drop: String,
+        /// Write the rules file here (default: stdout).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Values that mean "missing", comma-separated (empty always is).
+        #[arg(long, default_value = "Select,NA,N/A,null,NaN")]
+        missing: String,
+        /// Rows a category must cover to become a candidate.
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        min_support: u64,
+    },
+    /// A rule's weight after each learning step or revert (RULE is a name, or `base`).
+    History { rule: String },
+    /// Set a rule's weight back to its value after change N of its history (or its prior),
+    /// as a stored change; `--undo N` takes back revert N.
+    Revert {
+        rule: String,
+        /// The history entry to go back to.
+        #[arg(long, value_name = "N", conflicts_with_all = ["prior", "undo"])]
+        to: Option<u64>,
+        /// Go back to the admin's prior.
+        #[arg(long)]
+        prior: bool,
+        /// Take back revert N instead.
+        #[arg(long, value_name = "N")]
+        undo: Option<u64>,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,7 +311,11 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("leadq: {e}");
+            // Errors can quote imported text or rule files: never let them drive the terminal.
+            eprintln!(
+                "leadq: {}",
+                crate::core::text::sanitize_multiline(&e.to_string())
+            );
             e.exit_code()
         }
     }
@@ -323,8 +380,12 @@ fn run(cli: Cli) -> CliResult {
         Some(Command::Explain { lead, format }) => {
             score::explain(&open_store(&cli, &paths)?, lead, *format, now)
         }
+        Some(Command::Rules {
+            action: RulesCommand::Suggest { .. },
+        }) => learning::suggest(cli.command.as_ref()),
         Some(Command::Rules { action }) => rules::run(&open_store(&cli, &paths)?, action, now),
         Some(Command::Eval(e)) => eval::run(&eval_args(e)?),
+        Some(Command::Undo { seq }) => book::undo(&open_store(&cli, &paths)?, *seq),
     }
 }
 
@@ -332,10 +393,13 @@ fn eval_args(e: &EvalCommand) -> CliResult<eval::EvalArgs> {
     let mut learn = crate::core::learn::LearnConfig::default();
     let mut suggest_cfg = crate::core::suggest::SuggestConfig::default();
     learn.step_size = e.step_size.unwrap_or(learn.step_size);
+    learn.bias_step_size = e.bias_step_size.unwrap_or(learn.bias_step_size);
     learn.prior_pull = e.prior_pull.unwrap_or(learn.prior_pull);
     learn.initial_accumulator = e.initial_accumulator.unwrap_or(learn.initial_accumulator);
     learn.min_evidence = e.min_evidence.unwrap_or(learn.min_evidence);
     suggest_cfg.min_support = e.min_support.unwrap_or(suggest_cfg.min_support);
+    suggest_cfg.thresholds = e.thresholds.unwrap_or(suggest_cfg.thresholds);
+    suggest_cfg.skip_reference = e.skip_reference.unwrap_or(suggest_cfg.skip_reference);
     Ok(eval::EvalArgs {
         data: e.data.clone(),
         label: e.label.clone(),

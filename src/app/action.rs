@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::core::model::{Activity, Lead, LeadId, Pipeline, Timestamp};
 use crate::core::outcome::{OutcomeCatalog, OutcomeRecord};
+use crate::store::stage::StageMove;
 use crate::store::worklog::LogRequest;
 
 /// Everything that changes the console's state: user commands (bindable in `config.toml` by
@@ -47,6 +48,16 @@ pub enum Action {
     DiscardDraft,
     RevertWeight,
     RestoreVersion,
+    ShowBoard,
+    ShowAccounts,
+    ItemNext,
+    ItemPrev,
+    PaneLeft,
+    PaneRight,
+    OpenItem,
+    StageBack,
+    StageForward,
+    UndoStageMove,
 
     /// A key press, routed by the open overlay, the view's keymap, then the global keymap.
     #[serde(skip)]
@@ -66,6 +77,11 @@ pub enum Action {
     #[serde(skip)]
     OutcomeUndone(Box<(OutcomeRecord, Lead)>),
     /// Long work (load, import, re-score) reports how far it got.
+    /// A stage move is durable; `Lead` is the lead as stored afterwards.
+    #[serde(skip)]
+    StageMoved(Box<(StageMove, Lead)>),
+    #[serde(skip)]
+    StageMoveUndone(Box<(StageMove, Lead)>),
     #[serde(skip)]
     Progress(String),
     #[serde(skip)]
@@ -85,7 +101,7 @@ pub enum Action {
 
 impl Action {
     /// The actions a key can be bound to, in the order help lists them.
-    pub const BINDABLE: [Action; 34] = [
+    pub const BINDABLE: [Action; 44] = [
         Action::SelectNext,
         Action::SelectPrev,
         Action::PageDown,
@@ -117,6 +133,16 @@ impl Action {
         Action::DiscardDraft,
         Action::RevertWeight,
         Action::RestoreVersion,
+        Action::ShowBoard,
+        Action::ShowAccounts,
+        Action::ItemNext,
+        Action::ItemPrev,
+        Action::PaneLeft,
+        Action::PaneRight,
+        Action::OpenItem,
+        Action::StageBack,
+        Action::StageForward,
+        Action::UndoStageMove,
         Action::Help,
         Action::Back,
         Action::Quit,
@@ -160,6 +186,16 @@ impl Action {
             DiscardDraft => "discard the draft",
             RevertWeight => "revert the rule's weight one step back in its history",
             RestoreVersion => "restore the previous rules version",
+            ShowBoard => "kanban board view",
+            ShowAccounts => "accounts view",
+            ItemNext => "next card / row",
+            ItemPrev => "previous card / row",
+            PaneLeft => "column / list to the left",
+            PaneRight => "column / list to the right",
+            OpenItem => "open the lead",
+            StageBack => "move the card one stage left",
+            StageForward => "move the card one stage right",
+            UndoStageMove => "undo the last stage move",
             _ => "",
         }
     }
@@ -184,6 +220,13 @@ impl Action {
             PreviewDraft => "preview",
             PublishDraft => "publish",
             DiscardDraft => "discard",
+            ShowQueue => "queue",
+            ShowBoard => "board",
+            ShowAccounts => "accounts",
+            OpenItem => "open",
+            StageForward => "move→",
+            StageBack => "←move",
+            UndoStageMove => "undo",
             _ => "",
         }
     }
@@ -205,6 +248,13 @@ pub enum Effect {
         snapshot: Vec<(crate::core::outcome::RuleId, f32)>,
     },
     UndoOutcome(u64),
+    /// Durable move of a lead to another stage, then `StageMoved`.
+    MoveStage {
+        lead: LeadId,
+        to: String,
+    },
+    /// Durable undo of a stage move, then `StageMoveUndone`.
+    UndoStageMove(StageMove),
     /// Switch to the demo book, generating it on first use.
     OpenDemo,
     /// Remember each lead's rank, to show movement at the next look.
@@ -233,6 +283,8 @@ pub struct BookData {
     pub pipeline: Pipeline,
     /// Ranks at the last look, for the movement column.
     pub last_look: Vec<(LeadId, u32)>,
+    /// Each lead's newest activity, for stale cards on the board.
+    pub last_activity: Vec<(LeadId, Timestamp)>,
     /// Shown in the header: which database this is.
     pub label: String,
     pub is_demo: bool,

@@ -18,6 +18,8 @@ pub enum KeyMode {
     Help,
     Rules,
     Dashboard,
+    Board,
+    Accounts,
 }
 
 impl KeyMode {
@@ -30,6 +32,8 @@ impl KeyMode {
             KeyMode::Help => "help",
             KeyMode::Rules => "rules admin",
             KeyMode::Dashboard => "dashboard",
+            KeyMode::Board => "board",
+            KeyMode::Accounts => "accounts",
         }
     }
 }

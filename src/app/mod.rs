@@ -1,9 +1,11 @@
 //! The console's state machine: one owned `App`, `update(&mut App, Action) -> Vec<Effect>`
 //! with no I/O. The loop in `run` performs the effects and feeds results back as actions.
 
+pub mod accounts;
 pub mod action;
 pub mod admin;
 pub mod admin_data;
+pub mod board;
 pub mod book;
 pub mod config;
 pub mod detail;
@@ -15,9 +17,12 @@ pub mod run;
 pub mod scoring;
 pub mod search;
 pub mod text_input;
+mod views;
 
 #[cfg(test)]
 mod admin_tests;
+#[cfg(test)]
+mod board_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -45,6 +50,8 @@ pub enum Screen {
     Detail,
     Rules,
     Dashboard,
+    Board,
+    Accounts,
 }
 
 /// What is drawn over the view and gets keys first.
@@ -90,6 +97,10 @@ pub struct App {
     /// Something changed since the last frame.
     pub dirty: bool,
     pub quitting: bool,
+    pub board: board::BoardState,
+    pub accounts: accounts::AccountsState,
+    /// The view a lead's detail was opened from, when not the queue.
+    pub detail_from: Option<Screen>,
 }
 
 impl App {
@@ -113,6 +124,9 @@ impl App {
             now,
             dirty: true,
             quitting: false,
+            board: Default::default(),
+            accounts: Default::default(),
+            detail_from: None,
         }
     }
 
@@ -130,6 +144,8 @@ impl App {
             (_, Screen::Detail) => KeyMode::Detail,
             (_, Screen::Rules) => KeyMode::Rules,
             (_, Screen::Dashboard) => KeyMode::Dashboard,
+            (_, Screen::Board) => KeyMode::Board,
+            (_, Screen::Accounts) => KeyMode::Accounts,
         }
     }
 
@@ -196,16 +212,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     {
         return effects;
     }
+    if let Some(effects) = views::intercept(app, &action) {
+        return effects;
+    }
     use Action::*;
     match action {
         Key(key) => router::on_key(app, key),
-        ShowQueue => {
-            if matches!(app.screen, Screen::Rules | Screen::Dashboard) {
-                app.screen = Screen::Queue;
-                app.rebuild_page();
-            }
-            vec![]
-        }
         ShowRules => {
             if matches!(app.screen, Screen::Welcome | Screen::Loading) {
                 return vec![];
@@ -451,6 +463,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 _ => vec![],
             }
         }
+        ShowQueue | ShowBoard | ShowAccounts | ItemNext | ItemPrev | PaneLeft | PaneRight
+        | OpenItem | StageBack | StageForward | UndoStageMove | StageMoved(_)
+        | StageMoveUndone(_) => views::update(app, action),
         Progress(text) => {
             app.status = Some(text);
             vec![]

@@ -270,6 +270,9 @@ pub fn read_book(
         catalog: store.outcome_catalog()?,
         pipeline: store.pipeline()?,
         last_look: store.get_meta(LAST_LOOK_KEY)?.unwrap_or_default(),
+        last_activity: crate::store::stage::last_activity_times(store)?
+            .into_iter()
+            .collect(),
         label,
         is_demo,
     })
@@ -342,6 +345,18 @@ impl Session {
                     Err(e) => Action::Failed(format!("undo failed: {e}")),
                 })
             }
+            Effect::MoveStage { lead, to } => Some(
+                match crate::store::stage::move_stage(&self.store, lead, &to, now) {
+                    Ok(done) => Action::StageMoved(Box::new(done)),
+                    Err(e) => Action::Failed(format!("stage not changed: {e}")),
+                },
+            ),
+            Effect::UndoStageMove(mv) => Some(
+                match crate::store::stage::undo_stage_move(&self.store, &mv) {
+                    Ok(lead) => Action::StageMoveUndone(Box::new((mv, lead))),
+                    Err(e) => Action::Failed(format!("undo failed: {e}")),
+                },
+            ),
             Effect::OpenDemo => match self.open_demo() {
                 Ok(()) => {
                     self.load_book();

@@ -64,7 +64,12 @@ pub fn show(store: &Store, key: &str, format: TextFormat, now: Timestamp) -> Cli
             .iter()
             .map(|a| json!({"at": iso(a.at), "kind": activity_words(&a.kind), "detail": a.detail}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&obj).expect("json"));
+        println!(
+            "{}",
+            crate::core::text::json_terminal_safe(
+                &serde_json::to_string_pretty(&obj).expect("json")
+            )
+        );
         return Ok(());
     }
     let s = |t: &str| sanitize(t).into_owned();
@@ -181,23 +186,101 @@ pub fn log(store: &Store, key: &str, outcome: &str, args: LogArgs, now: Timestam
         value: args.value,
         follow_up,
     };
-    let rec =
-        worklog::log_outcome(store, lead.id, &req, Vec::new(), None, now).map_err(|e| match e {
-            WorkError::Store(e) => e.into(),
-            e if e.is_bad_input() => bad_input(e.to_string()),
-            e => super::CliError::Runtime(e.into()),
-        })?;
+    // The features learning uses: the lead's rule activations now, as it was worked.
+    let card = store.scorecard()?;
+    let snapshot = card.activations(&lead, &store.signals_of(lead.id)?, now);
+    let priors = crate::core::learn::Priors::of_rule_set(card.rule_set());
+    let rec = worklog::log_outcome_learned(store, lead.id, &req, snapshot, &priors, now)
+        .map_err(work_error)?;
     let lead = store.find_lead(&lead.id.to_string())?;
+    if let Some(step) = &rec.step {
+        print_step(&card, step);
+    }
     println!(
         "logged #{}: {} on lead {} ({}); stage {}{}",
         rec.seq,
         rec.outcome,
         lead.id,
         sanitize(&lead.name),
-        lead.stage,
+        sanitize(&lead.stage),
         lead.next_action
             .map(|n| format!(", follow up {}", format_datetime(n.due)))
             .unwrap_or_default()
+    );
+    Ok(())
+}
+
+fn work_error(e: WorkError) -> super::CliError {
+    match e {
+        WorkError::Store(e) => e.into(),
+        e if e.is_bad_input() => bad_input(e.to_string()),
+        e => super::CliError::Runtime(e.into()),
+    }
+}
+
+/// Which weights a learning step moved, in points.
+fn print_step(card: &crate::core::scorecard::Scorecard, step: &crate::core::outcome::LearnStep) {
+    use crate::core::weights::points_from_weight;
+    let moved: Vec<String> = step
+        .deltas
+        .iter()
+        .filter(|d| d.dw != 0.0)
+        .map(|d| {
+            let name = match d.rule {
+                None => "base".to_string(),
+                Some(id) => card
+                    .rule(id)
+                    .map_or(format!("rule {id}"), |r| r.name.clone()),
+            };
+            let after = d.before.unwrap_or(0.0) + d.dw;
+            format!(
+                "{} {:+.2} pts (now {})",
+                sanitize(&name),
+                d.dw * crate::core::weights::PDO / std::f64::consts::LN_2,
+                points_from_weight(after)
+            )
+        })
+        .collect();
+    println!(
+        "learned (predicted {:.0} %): {}",
+        step.predicted * 100.0,
+        if moved.is_empty() {
+            "nothing moved".to_string()
+        } else {
+            moved.join("; ")
+        }
+    );
+}
+
+/// `leadq undo [SEQ]`: undoes an outcome (default: the last one not yet undone) and exactly
+/// the learning it caused.
+pub fn undo(store: &Store, seq: Option<u64>) -> CliResult {
+    let seq = match seq {
+        Some(s) => s,
+        None => store
+            .outcomes()
+            .rev()
+            .find(|o| o.as_ref().map_or(true, |o| !o.undone))
+            .transpose()?
+            .map(|o| o.seq)
+            .ok_or_else(|| bad_input("no outcome to undo"))?,
+    };
+    let card = store.scorecard()?;
+    let priors = crate::core::learn::Priors::of_rule_set(card.rule_set());
+    let rec = worklog::undo_outcome_learned(store, seq, &priors).map_err(work_error)?;
+    let lead = store.find_lead(&rec.lead.to_string())?;
+    println!(
+        "undid #{}: {} on lead {} ({}); stage back to {}{}",
+        rec.seq,
+        rec.outcome,
+        lead.id,
+        sanitize(&lead.name),
+        lead.stage,
+        if rec.step.is_some() {
+            "; its learning was reversed"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

@@ -14,7 +14,8 @@ use crate::core::metrics::Report;
 use crate::core::model::Lead;
 use crate::core::outcome::RuleId;
 use crate::core::rng::SeededRng;
-use crate::core::rules::{LeadFacts, RuleIds, RuleSet};
+use crate::core::rules::{RuleIds, RuleSet};
+use crate::core::scorecard::Scorecard;
 use crate::core::signals::SignalSummary;
 use crate::core::suggest::{ColumnProfile, MissingTokens, SuggestConfig, candidates, parse_number};
 use crate::core::weights::{Weights, sigmoid};
@@ -66,10 +67,10 @@ pub struct EvalArgs {
 }
 
 /// What the first pass over the file found.
-struct FirstPass {
+pub(crate) struct FirstPass {
     /// Byte position of each data row.
     positions: Vec<u64>,
-    profiles: Vec<ColumnProfile>,
+    pub profiles: Vec<ColumnProfile>,
     /// Sort key of each row for `column:NAME` order.
     keys: Vec<SortKey>,
 }
@@ -81,7 +82,11 @@ enum SortKey {
     Missing,
 }
 
-fn first_pass(table: &Table, profile: bool, key_col: Option<usize>) -> CliResult<FirstPass> {
+pub(crate) fn first_pass(
+    table: &Table,
+    profile: bool,
+    key_col: Option<usize>,
+) -> CliResult<FirstPass> {
     let mut reader = table.rows()?;
     let mut profiles: Vec<ColumnProfile> = if profile {
         table
@@ -134,17 +139,6 @@ pub fn suggested_rules_text(profiles: &[ColumnProfile], cfg: &SuggestConfig) -> 
         ));
     }
     text
-}
-
-/// The admin's priors of a rule set: base points, each enabled rule's points, locks.
-pub fn priors_of(set: &RuleSet) -> Priors {
-    Priors::from_points(
-        set.base_points,
-        set.rules
-            .iter()
-            .filter(|r| r.enabled)
-            .map(|r| (r.id, r.points, r.locked)),
-    )
 }
 
 /// Rows replayed, in replay order.
@@ -229,14 +223,14 @@ fn replay(
     order: &[u32],
     args: &EvalArgs,
 ) -> CliResult<Outcomes> {
-    let priors = priors_of(set);
+    let priors = Priors::of_rule_set(set);
+    let card = Scorecard::new(set.clone(), None);
     let (mut weights, mut state) = (priors.weights(), LearnerState::default());
     let positive = PositiveLabel::new(args.positive.as_deref());
     let mut reader = table.rows()?;
     let mut record = csv::StringRecord::new();
     let mut lead = Lead::default();
     let signals = SignalSummary::default();
-    let rules: Vec<_> = set.rules.iter().filter(|r| r.enabled).collect();
     let prior_weights = priors.weights();
     let n = order.len();
     let mut out = Outcomes {
@@ -247,7 +241,6 @@ fn replay(
         skipped: 0,
     };
     let sequential = order.windows(2).all(|w| w[1] == w[0] + 1);
-    let mut features: Vec<(RuleId, f32)> = Vec::new();
     for &row in order {
         if !sequential || row == order[0] {
             let mut pos = csv::Position::new();
@@ -269,18 +262,7 @@ fn replay(
             continue;
         };
         table.lead(&record, &mut lead);
-        let facts = LeadFacts {
-            lead: &lead,
-            signals: &signals,
-            now: 0,
-        };
-        features.clear();
-        features.extend(
-            rules
-                .iter()
-                .filter(|r| r.condition.matches(&facts))
-                .map(|r| (r.id, 1.0f32)),
-        );
+        let features = card.activations(&lead, &signals, 0);
         out.rows.push(row);
         out.labels.push(label);
         out.learned.push(sigmoid(scored_logit(
@@ -342,6 +324,7 @@ fn print_report(args: &EvalArgs, set: &RuleSet, with: &Report, without: &Report,
         obj["no_learning"] = report_json(without);
         obj["settings"] = json!({
             "step_size": cfg.step_size,
+            "bias_step_size": cfg.bias_step_size,
             "initial_accumulator": cfg.initial_accumulator,
             "prior_pull": cfg.prior_pull,
             "min_evidence": cfg.min_evidence,
@@ -377,7 +360,11 @@ fn print_report(args: &EvalArgs, set: &RuleSet, with: &Report, without: &Report,
         println!("{name:<16} {a:>10} {b:>12}");
     }
     println!(
-        "learning: AdaGrad step {}, n0 {}, pull to prior {}, min evidence {}",
-        cfg.step_size, cfg.initial_accumulator, cfg.prior_pull, cfg.min_evidence
+        "learning: AdaGrad step {} (bias {}), n0 {}, pull to prior {}, min evidence {}",
+        cfg.step_size,
+        cfg.bias_step_size,
+        cfg.initial_accumulator,
+        cfg.prior_pull,
+        cfg.min_evidence
     );
 }

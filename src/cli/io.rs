@@ -55,6 +55,12 @@ pub fn import(
             import_error(e)
         })?;
     line.clear();
+    // Rejected rows are lead data: owner-only, like the book they did not make it into.
+    if let Some(path) = &summary.reject_file {
+        crate::store::paths::restrict_file(path).map_err(|e| {
+            CliError::Runtime(anyhow::anyhow!("cannot restrict {}: {e}", path.display()))
+        })?;
+    }
     print!("{}", summary_text(&summary));
     Ok(())
 }

@@ -13,6 +13,9 @@ use crate::store::rules::RulesError;
 pub fn run(store: &Store, action: &RulesCommand, now: Timestamp) -> CliResult {
     match action {
         RulesCommand::List { format } => list(store, *format, now),
+        RulesCommand::History { .. }
+        | RulesCommand::Revert { .. }
+        | RulesCommand::Suggest { .. } => super::learning::run(store, action, now),
         RulesCommand::Export { out } => {
             let text = store.current_rules()?.source;
             match out {
@@ -90,7 +93,12 @@ fn list(store: &Store, format: TextFormat, now: Timestamp) -> CliResult {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&items).expect("json"));
+        println!(
+            "{}",
+            crate::core::text::json_terminal_safe(
+                &serde_json::to_string_pretty(&items).expect("json")
+            )
+        );
         return Ok(());
     }
     println!(

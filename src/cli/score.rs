@@ -84,7 +84,12 @@ pub fn list(store: &Store, args: &ListArgs, now: Timestamp) -> CliResult {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&items).expect("json"));
+            println!(
+                "{}",
+                crate::core::text::json_terminal_safe(
+                    &serde_json::to_string_pretty(&items).expect("json")
+                )
+            );
         }
         TableFormat::Csv => {
             let mut w = csv::Writer::from_writer(std::io::stdout().lock());
@@ -205,7 +210,12 @@ pub fn explain(store: &Store, key: &str, format: TextFormat, now: Timestamp) -> 
                 "signal": g.signal.counter_name(), "points": g.points, "words": g.words(),
             })),
         });
-        println!("{}", serde_json::to_string_pretty(&obj).expect("json"));
+        println!(
+            "{}",
+            crate::core::text::json_terminal_safe(
+                &serde_json::to_string_pretty(&obj).expect("json")
+            )
+        );
         return Ok(());
     }
     println!(

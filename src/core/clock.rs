@@ -106,6 +106,9 @@ pub fn parse_date(text: &str) -> Option<Timestamp> {
     )
 }
 
+/// The furthest ahead a follow-up date may be set (ten years).
+const MAX_FOLLOW_UP_DAYS: i64 = 3653;
+
 /// Parses a follow-up as a rep types it, relative to `now` (UTC):
 /// `2d`, `3h`, `1w`, `30m`, `today 15:00`, `tomorrow`, `tomorrow 9:00`, `mon`, `fri 14:30`,
 /// `2026-12-01`, `2026-12-01 10:00`. A bare day without a time means 09:00.
@@ -116,9 +119,26 @@ pub fn parse_follow_up(text: &str, now: Timestamp) -> Result<Timestamp, String> 
     }
     if let Some(ts) = parse_date(&t) {
         // A date alone means the morning of that day.
-        return Ok(if t.len() == 10 { ts + 9 * HOUR } else { ts });
+        let at = if t.len() == 10 { ts + 9 * HOUR } else { ts };
+        // A typo like 0202-12-01 or 2062-12-01 would hide the lead from the queue for ever.
+        if at < now - DAY {
+            return Err(format!(
+                "follow-up {text:?} is in the past; give a date from today on"
+            ));
+        }
+        if at > now + MAX_FOLLOW_UP_DAYS * DAY {
+            return Err(format!(
+                "follow-up {text:?} is more than ten years ahead; check the year"
+            ));
+        }
+        return Ok(at);
     }
     if let Some(span) = parse_span(&t) {
+        if span > MAX_FOLLOW_UP_DAYS * DAY {
+            return Err(format!(
+                "follow-up {text:?} is more than ten years ahead; give a shorter span"
+            ));
+        }
         return Ok(now + span);
     }
     let mut words = t.split_whitespace();
@@ -223,6 +243,22 @@ mod tests {
     #[test]
     fn follow_ups_read_like_a_rep_types_them() {
         assert_eq!(parse_follow_up("2d", NOW), Ok(NOW + 2 * DAY));
+        // Found by fuzzing: dates in year 0 or far ahead were taken as given.
+        assert!(
+            parse_follow_up("0000-01-01", NOW)
+                .unwrap_err()
+                .contains("in the past")
+        );
+        assert!(
+            parse_follow_up("2062-12-01", NOW)
+                .unwrap_err()
+                .contains("ten years")
+        );
+        assert!(
+            parse_follow_up("522w", NOW)
+                .unwrap_err()
+                .contains("ten years")
+        );
         assert_eq!(parse_follow_up("4h", NOW), Ok(NOW + 4 * HOUR));
         assert_eq!(parse_follow_up("tomorrow 9:00", NOW), Ok(NOW + 21 * HOUR));
         assert_eq!(parse_follow_up("tomorrow", NOW), Ok(NOW + 21 * HOUR));

@@ -340,6 +340,11 @@ impl LeadIndex {
             .zip(self.search.iter().map(|s| &**s))
     }
 
+    /// The id and search text of index row `row` (rows are numbered in `search_texts` order).
+    pub fn search_row(&self, row: usize) -> Option<(LeadId, &str)> {
+        Some((*self.ids.get(row)?, &*self.search[row]))
+    }
+
     fn entry_at(&self, r: usize, now: Timestamp) -> QueueEntry {
         let logit = self.weights.bias + self.sums[r];
         let v = self.deal_value[r];

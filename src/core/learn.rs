@@ -27,6 +27,9 @@ use crate::core::weights::{Weights, sigmoid, weight_from_points};
 pub struct LearnConfig {
     /// AdaGrad's base step size α.
     pub step_size: f64,
+    /// The bias's step size: it gets a gradient from every outcome and only tracks the base
+    /// rate, so it settles better with a smaller step than the rules.
+    pub bias_step_size: f64,
     /// n₀: added under the square root so the first steps are not full-size jumps.
     pub initial_accumulator: f64,
     /// λ: strength of the pull toward each rule's prior, per step that touches the rule.
@@ -39,8 +42,9 @@ pub struct LearnConfig {
 impl Default for LearnConfig {
     fn default() -> Self {
         LearnConfig {
-            step_size: 0.1,
-            initial_accumulator: 1.0,
+            step_size: 0.2,
+            bias_step_size: 0.02,
+            initial_accumulator: 0.1,
             prior_pull: 0.001,
             min_evidence: 5,
         }
@@ -73,6 +77,17 @@ impl Priors {
             }
         }
         p
+    }
+
+    /// The priors of a rule set: its base points, each enabled rule's points and locks.
+    pub fn of_rule_set(set: &crate::core::rules::RuleSet) -> Priors {
+        Priors::from_points(
+            set.base_points,
+            set.rules
+                .iter()
+                .filter(|r| r.enabled)
+                .map(|r| (r.id, r.points, r.locked)),
+        )
     }
 
     pub fn rule(&self, rule: RuleId) -> f64 {
@@ -176,7 +191,12 @@ fn step_coordinate(
 ) -> WeightDelta {
     let (w0, a0) = (*w, *acc);
     *acc = a0 + grad * grad;
-    *w = w0 - cfg.step_size * grad / (cfg.initial_accumulator + *acc).sqrt();
+    let alpha = if rule.is_none() {
+        cfg.bias_step_size
+    } else {
+        cfg.step_size
+    };
+    *w = w0 - alpha * grad / (cfg.initial_accumulator + *acc).sqrt();
     WeightDelta {
         rule,
         dw: *w - w0,

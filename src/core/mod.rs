@@ -13,6 +13,7 @@ pub mod priority;
 pub mod rng;
 pub mod rules;
 pub mod scorecard;
+pub mod search;
 pub mod signals;
 pub mod suggest;
 pub mod text;

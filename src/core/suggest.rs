@@ -24,6 +24,13 @@ pub struct SuggestConfig {
     /// Candidates below this information value are dropped when label statistics are known
     /// (0.02 is the usual "not predictive" line of credit scoring).
     pub min_information_value: f64,
+    /// Also one "at least" rule per inner cut of a number (`x >= c`), so that neighbouring
+    /// bins share what they learn: an order-aware encoding that online learning picks up
+    /// faster than separate bins.
+    pub thresholds: bool,
+    /// Leave out each category column's most frequent value (the reference level, which the
+    /// base points stand for): a rule matching nearly every lead only duplicates the bias.
+    pub skip_reference: bool,
 }
 
 impl Default for SuggestConfig {
@@ -32,6 +39,8 @@ impl Default for SuggestConfig {
             min_support: 20,
             bins: 5,
             min_information_value: 0.02,
+            thresholds: false,
+            skip_reference: true,
         }
     }
 }
@@ -47,6 +56,8 @@ pub enum Test {
         hi: Option<f64>,
     },
     Missing,
+    /// Present, but none of these (frequent) values: the column's rare values together.
+    Other(Vec<String>),
 }
 
 impl Test {
@@ -55,7 +66,8 @@ impl Test {
         match (self, value) {
             (Test::Missing, v) => v.is_none(),
             (_, None) => false,
-            (Test::Equals(t), Some(v)) => t == v,
+            (Test::Equals(t), Some(v)) => t.eq_ignore_ascii_case(v),
+            (Test::Other(known), Some(v)) => !known.iter().any(|k| k.eq_ignore_ascii_case(v)),
             (Test::Range { lo, hi }, Some(v)) => parse_number(v)
                 .is_some_and(|x| lo.is_none_or(|lo| x >= lo) && hi.is_none_or(|hi| x < hi)),
         }
@@ -109,6 +121,7 @@ impl Candidate {
         match &self.test {
             Test::Equals(v) => format!("{} = {v}", self.column),
             Test::Missing => format!("{} missing", self.column),
+            Test::Other(_) => format!("{} other", self.column),
             Test::Range { lo, hi } => match (lo, hi) {
                 (Some(lo), Some(hi)) => format!("{} {}–{}", self.column, num(*lo), num(*hi)),
                 (Some(lo), None) => format!("{} ≥ {}", self.column, num(*lo)),
@@ -124,6 +137,14 @@ impl Candidate {
         match &self.test {
             Test::Equals(v) => format!("{col} = {}", quote_text(v)),
             Test::Missing => format!("{col} is missing"),
+            Test::Other(known) => format!(
+                "not ({col} is missing) and not ({col} in [{}])",
+                known
+                    .iter()
+                    .map(|k| quote_text(k))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Test::Range { lo, hi } => match (lo, hi) {
                 (Some(lo), Some(hi)) => format!("{col} >= {} and {col} < {}", num(*lo), num(*hi)),
                 (Some(lo), None) => format!("{col} >= {}", num(*lo)),
@@ -160,11 +181,30 @@ pub fn candidates(profiles: &[ColumnProfile], cfg: &SuggestConfig) -> Vec<Candid
             let mut bounds: Vec<Option<f64>> = vec![None];
             bounds.extend(cuts.iter().map(|&c| Some(c)));
             bounds.push(None);
+            // The most populous bin is the reference level when references are skipped.
+            let counts = p.bin_counts(&cuts);
+            let reference = (0..counts.len()).max_by_key(|&i| (counts[i], std::cmp::Reverse(i)));
             if bounds.len() > 2 {
-                for w in bounds.windows(2) {
+                for (i, w) in bounds.windows(2).enumerate() {
+                    if cfg.skip_reference && Some(i) == reference {
+                        continue;
+                    }
                     out.push(Candidate {
                         column: p.name.clone(),
                         test: Test::Range { lo: w[0], hi: w[1] },
+                        stats: None,
+                    });
+                }
+            }
+            // The last cut's threshold is the last bin already.
+            if cfg.thresholds && cuts.len() > 1 {
+                for &c in &cuts[..cuts.len() - 1] {
+                    out.push(Candidate {
+                        column: p.name.clone(),
+                        test: Test::Range {
+                            lo: Some(c),
+                            hi: None,
+                        },
                         stats: None,
                     });
                 }
@@ -181,10 +221,24 @@ pub fn candidates(profiles: &[ColumnProfile], cfg: &SuggestConfig) -> Vec<Candid
             if values.len() == 1 && p.missing == 0 {
                 values.clear();
             }
+            // The rare values together, when they add up to enough rows.
+            let frequent: u64 = values.iter().map(|(_, n)| **n).sum();
+            let other = (!values.is_empty() && present - frequent >= cfg.min_support)
+                .then(|| Test::Other(values.iter().map(|(v, _)| (*v).clone()).collect()));
+            if cfg.skip_reference && !values.is_empty() {
+                values.remove(0);
+            }
             for (v, _) in values {
                 out.push(Candidate {
                     column: p.name.clone(),
                     test: Test::Equals(v.clone()),
+                    stats: None,
+                });
+            }
+            if let Some(test) = other {
+                out.push(Candidate {
+                    column: p.name.clone(),
+                    test,
                     stats: None,
                 });
             }

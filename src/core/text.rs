@@ -29,6 +29,24 @@ pub fn sanitize_multiline(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// JSON text (as serde_json writes it) with the characters JSON leaves raw but a terminal may
+/// act on — DEL, C1 controls and bidirectional overrides — written as `\uXXXX` escapes. The
+/// JSON means exactly the same; only its bytes change. Such characters only occur in strings.
+pub fn json_terminal_safe(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(is_unsafe) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_unsafe(c) && !matches!(c, '\n' | '\t' | '\r') {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn is_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
@@ -49,6 +67,13 @@ mod tests {
             "a\u{FFFD}31mb\u{FFFD}c\u{FFFD}"
         );
         assert_eq!(sanitize("x\u{202E}y"), "x\u{FFFD}y");
+        let json =
+            serde_json::to_string_pretty(&serde_json::json!({"n": "a\u{9b}2J\u{7f}\u{202E}"}))
+                .unwrap();
+        let safe = json_terminal_safe(&json);
+        assert!(!safe.chars().any(|c| c.is_control() && c != '\n'), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["n"], "a\u{9b}2J\u{7f}\u{202E}");
         assert_eq!(
             sanitize_multiline("line1\nline2\t\u{1b}[2J"),
             "line1\nline2\t\u{FFFD}[2J"

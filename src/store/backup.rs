@@ -263,8 +263,14 @@ pub fn restore(
     };
     let mut moved = None;
     if db.exists() {
-        // Refuses (Locked) while another process has it open, before anything moves.
-        drop(Store::open(db)?);
+        // Refuses (Locked) while another process has it open, before anything moves. A
+        // damaged or newer book is what a restore is for: it is moved aside, never deleted
+        // (sled took and released its lock before finding the damage, so no one holds it).
+        match Store::open(db) {
+            Ok(store) => drop(store),
+            Err(StoreError::Corrupt { .. } | StoreError::NewerSchema { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
         let aside = PathBuf::from(format!("{}.before-restore-{now}", db.display()));
         std::fs::rename(db, &aside).map_err(io)?;
         moved = Some(aside);

@@ -18,6 +18,9 @@ pub enum CodecError {
     Malformed(String),
 }
 
+/// The most memory a decoded value may claim (the largest imported row is capped at 16 MiB).
+const MAX_DECODED_BYTES: usize = 64 << 20;
+
 fn config() -> bincode::config::Configuration {
     bincode::config::standard()
 }
@@ -39,7 +42,10 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
         v if v > FORMAT_VERSION => return Err(CodecError::NewerFormat { found: v }),
         v => return Err(CodecError::UnknownFormat { found: v }),
     }
-    let (value, used) = bincode::serde::decode_from_slice(body, config())
+    // A damaged length prefix must not make bincode reserve terabytes (an abort, not an
+    // error): no stored value is near this size, and a claim beyond it is refused.
+    let limited = config().with_limit::<MAX_DECODED_BYTES>();
+    let (value, used) = bincode::serde::decode_from_slice(body, limited)
         .map_err(|e| CodecError::Malformed(e.to_string()))?;
     if used != body.len() {
         return Err(CodecError::Malformed(format!(

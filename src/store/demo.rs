@@ -84,6 +84,7 @@ pub fn write_demo_book(
         .db
         .drop_tree(STAGING_TREE)
         .map_err(|e| store.sled_error(e))?;
+    crate::store::history::learn_from_history(store, config.now)?;
     store.put_meta(
         META_DEMO_BOOK,
         &DemoRecord {

@@ -4,10 +4,12 @@ pub mod backup;
 pub mod codec;
 pub mod demo;
 pub mod export;
+pub mod history;
 pub mod import;
 pub mod learning;
 pub mod paths;
 pub mod rules;
+pub mod stage;
 pub mod worklog;
 
 use std::fs::File;
@@ -84,6 +86,11 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// sled's page cache. Its default (1 GiB) let a scan of a million-lead book keep every page
+/// it read resident — about a kilobyte per lead — while the in-memory index, not sled, serves
+/// the queue; pages past this cap are read again from the OS page cache when needed.
+const SLED_CACHE_BYTES: u64 = 64 << 20;
+
 impl Store {
     /// Opens (or creates) the database directory at `path`.
     ///
@@ -102,12 +109,17 @@ impl Store {
         let mut attempts = 0;
         let db = loop {
             // sled can panic on some damaged files; that is damage, not a crash of leadq.
-            let opened = std::panic::catch_unwind(|| sled::Config::new().path(path).open())
-                .unwrap_or_else(|_| {
-                    Err(sled::Error::Unsupported(
-                        "sled panicked while recovering the log".into(),
-                    ))
-                });
+            let opened = std::panic::catch_unwind(|| {
+                sled::Config::new()
+                    .path(path)
+                    .cache_capacity(SLED_CACHE_BYTES)
+                    .open()
+            })
+            .unwrap_or_else(|_| {
+                Err(sled::Error::Unsupported(
+                    "sled panicked while recovering the log".into(),
+                ))
+            });
             match opened {
                 Ok(db) => break db,
                 Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {

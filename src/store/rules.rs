@@ -150,7 +150,7 @@ impl Store {
 
     /// Stores the default rules as version 1 when nothing is published yet; returns the
     /// latest version number.
-    fn ensure_published(&self, now: Timestamp) -> Result<u32, StoreError> {
+    pub(crate) fn ensure_published(&self, now: Timestamp) -> Result<u32, StoreError> {
         if let Some(v) = self.latest_version()? {
             return Ok(v.version);
         }

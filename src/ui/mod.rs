@@ -1,6 +1,8 @@
 //! Drawing the console: a root that picks the view, then overlays, then the footer or toast.
 //! Widgets borrow what they draw; nothing here changes state.
 
+pub mod accounts;
+pub mod board;
 pub mod dashboard;
 pub mod detail;
 pub mod help;
@@ -12,6 +14,8 @@ pub mod text_input;
 pub mod theme;
 pub mod welcome;
 
+#[cfg(test)]
+mod board_tests;
 #[cfg(test)]
 mod tests;
 
@@ -59,6 +63,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Detail => frame.render_widget(detail::DetailView { app }, body),
         Screen::Rules => frame.render_widget(rules::RulesView { app }, body),
         Screen::Dashboard => frame.render_widget(dashboard::DashboardView { app }, body),
+        Screen::Board => frame.render_widget(board::BoardView { app }, body),
+        Screen::Accounts => frame.render_widget(accounts::AccountsView { app }, body),
     }
     match &app.overlay {
         None => {}
@@ -70,6 +76,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
                     Screen::Queue => KeyMode::Queue,
                     Screen::Rules => KeyMode::Rules,
                     Screen::Dashboard => KeyMode::Dashboard,
+                    Screen::Board => KeyMode::Board,
+                    Screen::Accounts => KeyMode::Accounts,
                     _ => KeyMode::Welcome,
                 },
                 theme,

@@ -114,6 +114,15 @@ impl ColumnProfile {
         self.texts == 0 && self.numbers_seen > 0 && (self.counts.len() > 5 || self.overflowed)
     }
 
+    /// How many sampled numbers fall in each bin the cuts make (`cuts.len() + 1` bins).
+    pub fn bin_counts(&self, cuts: &[f64]) -> Vec<u64> {
+        let mut counts = vec![0u64; cuts.len() + 1];
+        for &x in &self.sample {
+            counts[cuts.partition_point(|&c| c <= x)] += 1;
+        }
+        counts
+    }
+
     /// Cut points splitting the numbers into `bins` groups of about equal size (duplicates
     /// merged, so heavily tied columns get fewer bins).
     pub fn quantile_cuts(&self, bins: usize) -> Vec<f64> {

@@ -14,24 +14,29 @@ fn profile(name: &str, values: &[Option<&str>]) -> ColumnProfile {
 fn candidates_cover_frequent_categories_bins_and_missing() {
     let mut src = vec![Some("Google"); 30];
     src.extend(vec![Some("Direct"); 25]);
-    src.extend(vec![Some("Rare"); 3]);
+    for rare in ["Rare", "Odd", "Few", "Seldom", "Once"] {
+        src.extend(vec![Some(rare); 5]);
+    }
     src.extend(vec![None; 22]);
     let mut visits: Vec<Option<String>> = (0..100).map(|i| Some((i % 10).to_string())).collect();
     visits[0] = None;
     let visits: Vec<Option<&str>> = visits.iter().map(|v| v.as_deref()).collect();
-    let cands = candidates(
-        &[
-            profile("Lead Source", &src),
-            profile("TotalVisits", &visits),
-        ],
-        &SuggestConfig::default(),
-    );
+    let every = SuggestConfig {
+        skip_reference: false,
+        ..SuggestConfig::default()
+    };
+    let profiles = [
+        profile("Lead Source", &src),
+        profile("TotalVisits", &visits),
+    ];
+    let cands = candidates(&profiles, &every);
     let conds: Vec<String> = cands.iter().map(Candidate::condition).collect();
     assert_eq!(
         conds,
         [
             "`Lead Source` = \"Google\"",
             "`Lead Source` = \"Direct\"",
+            "not (`Lead Source` is missing) and not (`Lead Source` in [\"Google\", \"Direct\"])",
             "`Lead Source` is missing",
             "`TotalVisits` < 2",
             "`TotalVisits` >= 2 and `TotalVisits` < 4",
@@ -40,8 +45,16 @@ fn candidates_cover_frequent_categories_bins_and_missing() {
             "`TotalVisits` >= 8",
         ]
     );
-    assert!(cands[4].test.matches(Some("3")) && !cands[4].test.matches(Some("4")));
-    assert!(cands[2].test.matches(None) && !cands[0].test.matches(None));
+    assert!(cands[5].test.matches(Some("3")) && !cands[5].test.matches(Some("4")));
+    assert!(cands[3].test.matches(None) && !cands[0].test.matches(None));
+    assert!(cands[2].test.matches(Some("Rare")) && !cands[2].test.matches(Some("google")));
+    // By default the reference levels (most frequent value, most populous bin) are left out.
+    let default: Vec<String> = candidates(&profiles, &SuggestConfig::default())
+        .iter()
+        .map(Candidate::condition)
+        .collect();
+    assert!(!default.contains(&conds[0]) && default.contains(&conds[1]));
+    assert_eq!(default.len(), conds.len() - 2);
 }
 
 #[test]

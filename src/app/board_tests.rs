@@ -1,0 +1,219 @@
+//! The board and accounts views driven headless: columns in priority order, a card moved and
+//! undone, stale cards by the stage's rot days, accounts ranked by their roll-up.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::tests::{NOW, book_data, sample_leads};
+use super::*;
+use crate::core::index::QueueFilter;
+use crate::core::model::{DAY, Lead, Pipeline};
+use crate::store::stage::StageMove;
+
+fn press(app: &mut App, c: char) -> Vec<Effect> {
+    update(
+        app,
+        Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+    )
+}
+
+fn app_with(leads: Vec<Lead>, last_activity: Vec<(LeadId, Timestamp)>) -> App {
+    let mut app = App::new(Config::defaults(), NOW, 80, 24);
+    let mut data = book_data(leads, vec![]);
+    data.last_activity = last_activity;
+    update(&mut app, Action::BookLoaded(Box::new(data)));
+    app
+}
+
+fn leads_with_values(n: u64) -> Vec<Lead> {
+    let mut leads = sample_leads(n);
+    for l in &mut leads {
+        l.deal_value = Some(1000.0 * l.id as f64);
+    }
+    leads
+}
+
+#[test]
+fn key_2_shows_the_board_with_columns_in_queue_priority_order() {
+    let mut app = app_with(leads_with_values(12), vec![]);
+    press(&mut app, '2');
+    assert_eq!(app.screen, Screen::Board);
+    let names: Vec<&str> = app.board.columns.iter().map(|c| c.stage.as_str()).collect();
+    assert_eq!(names, Pipeline::default().names());
+    let new = &app.board.columns[0];
+    assert_eq!(new.count, 8, "leads 1–12 not divisible by 3 are New");
+    let s = app.scoring.as_ref().unwrap();
+    let filter = QueueFilter {
+        stage: Some("New".into()),
+        include_terminal: true,
+        ..QueueFilter::default()
+    };
+    let expected: Vec<LeadId> = s
+        .index
+        .top(100, &filter, NOW)
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    let shown: Vec<LeadId> = new.cards.iter().map(|c| c.id).collect();
+    assert_eq!(shown, expected);
+    let keys: Vec<f64> = shown
+        .iter()
+        .map(|&id| s.index.entry(id, NOW).unwrap().priority.key)
+        .collect();
+    assert!(keys.windows(2).all(|w| w[0] >= w[1]), "{keys:?}");
+    // Totals: Σ value of the New leads; weighted is below it.
+    let value: f64 = app
+        .book
+        .leads
+        .iter()
+        .filter(|l| l.stage == "New")
+        .map(|l| l.deal_value.unwrap())
+        .sum();
+    assert_eq!(new.value, value);
+    assert!(new.weighted > 0.0 && new.weighted < value);
+    // Only the columns on screen fetched cards: 80 columns hold 4.
+    assert!(app.board.columns[4..].iter().all(|c| c.cards.is_empty()));
+    press(&mut app, '1');
+    assert_eq!(app.screen, Screen::Queue);
+}
+
+#[test]
+fn moving_a_card_right_changes_its_stage_and_undo_restores_it() {
+    let mut app = app_with(leads_with_values(12), vec![]);
+    press(&mut app, '2');
+    let id = app.board.selected_id().unwrap();
+    let before = app.book.lead(id).unwrap().clone();
+    let effects = press(&mut app, 'L');
+    assert_eq!(
+        effects,
+        vec![Effect::MoveStage {
+            lead: id,
+            to: "Contacted".into()
+        }]
+    );
+    // What the store returns after the durable write.
+    let mv = StageMove {
+        lead: id,
+        from: "New".into(),
+        to: "Contacted".into(),
+        from_entered: before.stage_entered,
+        at: NOW,
+    };
+    let mut moved = before.clone();
+    moved.stage = "Contacted".into();
+    moved.stage_entered = NOW;
+    update(&mut app, Action::StageMoved(Box::new((mv.clone(), moved))));
+    assert_eq!(app.book.lead(id).unwrap().stage, "Contacted");
+    assert_eq!(app.board.columns[0].count, 7);
+    assert_eq!(app.board.columns[1].count, 1);
+    assert_eq!(app.board.columns[1].cards[0].id, id);
+    assert!(!app.board.columns[0].cards.iter().any(|c| c.id == id));
+    assert_eq!(app.board.last_activity.get(&id), Some(&NOW));
+    assert!(app.toast.as_ref().unwrap().text.contains("New → Contacted"));
+
+    assert_eq!(
+        press(&mut app, 'u'),
+        vec![Effect::UndoStageMove(mv.clone())]
+    );
+    update(
+        &mut app,
+        Action::StageMoveUndone(Box::new((mv, before.clone()))),
+    );
+    assert_eq!(app.book.lead(id).unwrap(), &before);
+    assert_eq!(app.board.columns[0].count, 8);
+    assert_eq!(app.board.columns[1].count, 0);
+    assert_eq!(app.board.last_activity.get(&id), None);
+    assert!(app.board.undo.is_empty());
+    assert!(press(&mut app, 'u').is_empty(), "nothing left to undo");
+}
+
+#[test]
+fn no_stage_left_of_the_first_and_enter_opens_the_card() {
+    let mut app = app_with(leads_with_values(6), vec![]);
+    press(&mut app, '2');
+    assert!(press(&mut app, 'H').is_empty());
+    let id = app.board.selected_id().unwrap();
+    let effects = update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    assert_eq!(effects, vec![Effect::LoadDetail(id)]);
+    assert_eq!(app.screen, Screen::Detail);
+    press(&mut app, 'q');
+    assert_eq!(app.screen, Screen::Board, "back returns to the board");
+}
+
+#[test]
+fn cards_go_stale_after_the_stages_rot_days_without_activity() {
+    // New rots after 3 days. Lead 1: in stage 4 days, no activity → stale. Lead 2: in stage
+    // 4 days, activity yesterday → fresh. Lead 4: entered 2 days ago → fresh.
+    let mut leads = sample_leads(4);
+    leads[0].stage_entered = NOW - 4 * DAY;
+    leads[1].stage_entered = NOW - 4 * DAY;
+    leads[3].stage_entered = NOW - 2 * DAY;
+    let mut app = app_with(leads, vec![(2, NOW - DAY)]);
+    press(&mut app, '2');
+    let stale = |app: &App, id| {
+        app.board.columns[0]
+            .cards
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .stale
+    };
+    assert!(stale(&app, 1));
+    assert!(!stale(&app, 2));
+    assert!(!stale(&app, 4));
+    assert_eq!(app.board.columns[0].cards[0].days_in_stage >= 2, true);
+}
+
+#[test]
+fn accounts_rank_by_expected_wins_and_list_their_leads() {
+    let mut app = app_with(leads_with_values(12), vec![]);
+    press(&mut app, '3');
+    assert_eq!(app.screen, Screen::Accounts);
+    let rows = &app.accounts.rows;
+    assert_eq!(rows.len(), 4, "Acme 0–3");
+    assert!(
+        rows.windows(2)
+            .all(|w| w[0].expected_wins >= w[1].expected_wins)
+    );
+    let s = app.scoring.as_ref().unwrap();
+    for r in rows {
+        let sum: f64 = r
+            .leads
+            .iter()
+            .map(|&i| {
+                s.index
+                    .entry(app.book.leads[i].id, NOW)
+                    .unwrap()
+                    .priority
+                    .probability
+            })
+            .sum();
+        assert!((sum - r.expected_wins).abs() < 1e-9);
+    }
+    let top = rows[0].name.clone();
+    assert!(
+        app.accounts
+            .leads
+            .iter()
+            .all(|l| { app.book.lead(l.id).unwrap().account == top })
+    );
+    press(&mut app, 'j');
+    assert_eq!(app.accounts.selected, 1);
+    let second = app.accounts.rows[1].name.clone();
+    assert!(
+        app.accounts
+            .leads
+            .iter()
+            .all(|l| app.book.lead(l.id).unwrap().account == second)
+    );
+    press(&mut app, 'l');
+    press(&mut app, 'j');
+    let id = app.accounts.leads[1].id;
+    let effects = update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+    );
+    assert_eq!(effects, vec![Effect::LoadDetail(id)]);
+}

@@ -1,0 +1,215 @@
+//! Moving a lead between pipeline stages, and undoing the move: the lead and its stage-change
+//! activity written in one durable transaction.
+
+use std::collections::HashMap;
+
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use crate::core::model::{Activity, ActivityKind, Lead, LeadId, Timestamp};
+use crate::store::{Store, StoreError, codec};
+
+/// A stored stage change, with what undoing it must restore.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StageMove {
+    pub lead: LeadId,
+    pub from: String,
+    pub to: String,
+    /// When the lead had entered `from`: restored by undo.
+    pub from_entered: Timestamp,
+    /// When the move happened (the new `stage_entered` and the activity's time).
+    pub at: Timestamp,
+}
+
+impl StageMove {
+    /// The timeline entry the move adds.
+    pub fn activity(&self) -> Activity {
+        Activity {
+            lead: self.lead,
+            at: self.at,
+            kind: ActivityKind::StageChange {
+                from: self.from.clone(),
+                to: self.to.clone(),
+            },
+            detail: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StageError {
+    #[error("unknown stage {given:?}; the pipeline has: {known}")]
+    UnknownStage { given: String, known: String },
+    #[error(
+        "lead {lead} is in stage {actual:?}, not {expected:?}; it changed since — reload and try again"
+    )]
+    Moved {
+        lead: LeadId,
+        expected: String,
+        actual: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn unwrap_tx(e: TransactionError<StoreError>, store: &Store) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => store.sled_error(e),
+    }
+}
+
+fn stored(store: &Store, id: LeadId) -> Result<Lead, StoreError> {
+    store
+        .lead(id)?
+        .ok_or_else(|| StoreError::LeadNotFound(id.to_string()))
+}
+
+/// Moves lead `id` to stage `to` at `now`: updates its stage and `stage_entered` and adds a
+/// stage-change activity, atomically and durably. Returns the move and the stored lead.
+pub fn move_stage(
+    store: &Store,
+    id: LeadId,
+    to: &str,
+    now: Timestamp,
+) -> Result<(StageMove, Lead), StageError> {
+    let pipeline = store.pipeline()?;
+    let to = match pipeline.find(to) {
+        Some(s) => s.name.clone(),
+        None => {
+            return Err(StageError::UnknownStage {
+                given: to.to_string(),
+                known: pipeline.names().join(", "),
+            });
+        }
+    };
+    let mut lead = stored(store, id)?;
+    let mv = StageMove {
+        lead: id,
+        from: lead.stage.clone(),
+        to: to.clone(),
+        from_entered: lead.stage_entered,
+        at: now,
+    };
+    lead.stage = to;
+    lead.stage_entered = now;
+    let activity = mv.activity();
+    let key = store.new_activity_key(&activity)?;
+    write(
+        store,
+        &lead,
+        Some((key.to_vec(), codec::encode(&activity))),
+        None,
+    )?;
+    Ok((mv, lead))
+}
+
+/// Undoes a move exactly: the lead's stage and `stage_entered` as before, and the move's
+/// activity removed. Refused when the lead has left the stage the move put it in.
+pub fn undo_stage_move(store: &Store, mv: &StageMove) -> Result<Lead, StageError> {
+    let mut lead = stored(store, mv.lead)?;
+    if lead.stage != mv.to {
+        return Err(StageError::Moved {
+            lead: mv.lead,
+            expected: mv.to.clone(),
+            actual: lead.stage,
+        });
+    }
+    lead.stage = mv.from.clone();
+    lead.stage_entered = mv.from_entered;
+    // Found before the transaction: scans are not transactional in sled 0.34.
+    let remove = store.activity_key_of(&mv.activity())?;
+    write(store, &lead, None, remove)?;
+    Ok(lead)
+}
+
+fn write(
+    store: &Store,
+    lead: &Lead,
+    add: Option<(Vec<u8>, Vec<u8>)>,
+    remove: Option<sled::IVec>,
+) -> Result<(), StoreError> {
+    let lead_bytes = codec::encode(lead);
+    (&store.leads, &store.activities)
+        .transaction(|(leads, activities)| {
+            leads.insert(&lead.id.to_be_bytes(), lead_bytes.as_slice())?;
+            if let Some((k, v)) = &add {
+                activities.insert(k.as_slice(), v.as_slice())?;
+            }
+            if let Some(k) = &remove {
+                activities.remove(k)?;
+            }
+            Ok::<_, ConflictableTransactionError<StoreError>>(())
+        })
+        .map_err(|e| unwrap_tx(e, store))?;
+    store.flush()
+}
+
+/// The time of each lead's newest activity, read from the activity keys alone (no decoding).
+pub fn last_activity_times(store: &Store) -> Result<HashMap<LeadId, Timestamp>, StoreError> {
+    let mut out = HashMap::new();
+    for key in store.activities.iter().keys() {
+        let key = key.map_err(|e| store.sled_error(e))?;
+        if key.len() < 16 {
+            return Err(store.corrupt("activities", "a key shorter than 16 bytes"));
+        }
+        let lead = u64::from_be_bytes(key[..8].try_into().expect("8 bytes"));
+        let at = (u64::from_be_bytes(key[8..16].try_into().expect("8 bytes")) ^ (1 << 63)) as i64;
+        let slot = out.entry(lead).or_insert(at);
+        *slot = (*slot).max(at);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_with_lead() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        store
+            .put_lead(&Lead {
+                id: 7,
+                name: "Ana".into(),
+                stage: "New".into(),
+                stage_entered: 100,
+                ..Lead::default()
+            })
+            .unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn a_move_is_stored_with_its_activity_and_undo_restores_exactly() {
+        let (_dir, store) = store_with_lead();
+        let (mv, lead) = move_stage(&store, 7, "contacted", 5_000).unwrap();
+        assert_eq!(
+            (lead.stage.as_str(), lead.stage_entered),
+            ("Contacted", 5_000)
+        );
+        assert_eq!(store.lead(7).unwrap().unwrap(), lead);
+        let acts = store.activities_of(7).unwrap();
+        assert_eq!(acts, vec![mv.activity()]);
+        assert_eq!(last_activity_times(&store).unwrap().get(&7), Some(&5_000));
+
+        let back = undo_stage_move(&store, &mv).unwrap();
+        assert_eq!((back.stage.as_str(), back.stage_entered), ("New", 100));
+        assert_eq!(store.lead(7).unwrap().unwrap(), back);
+        assert!(store.activities_of(7).unwrap().is_empty());
+    }
+
+    #[test]
+    fn unknown_stage_and_stale_undo_are_refused() {
+        let (_dir, store) = store_with_lead();
+        let e = move_stage(&store, 7, "Limbo", 5).unwrap_err();
+        assert!(e.to_string().contains("Negotiation"), "{e}");
+        let (mv, _) = move_stage(&store, 7, "Qualified", 10).unwrap();
+        move_stage(&store, 7, "Proposal", 20).unwrap();
+        assert!(matches!(
+            undo_stage_move(&store, &mv),
+            Err(StageError::Moved { .. })
+        ));
+        assert!(move_stage(&store, 99, "New", 5).is_err());
+    }
+}
