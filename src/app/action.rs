@@ -36,6 +36,18 @@ pub enum Action {
     ClearFilters,
     OpenDemo,
     ShowQueue,
+    ShowRules,
+    ShowDashboard,
+    EditRule,
+    AddRule,
+    ToggleLock,
+    ToggleRuleEnabled,
+    DeleteRule,
+    PreviewDraft,
+    PublishDraft,
+    DiscardDraft,
+    RevertWeight,
+    RestoreVersion,
     ShowBoard,
     ShowAccounts,
     ItemNext,
@@ -74,11 +86,22 @@ pub enum Action {
     Progress(String),
     #[serde(skip)]
     Failed(String),
+    #[serde(skip)]
+    AdminLoaded(Box<super::admin_data::AdminData>),
+    #[serde(skip)]
+    PreviewReady(Box<super::admin_data::Preview>),
+    /// A rules version is durable (published or restored).
+    #[serde(skip)]
+    RulesPublished(u32),
+    #[serde(skip)]
+    WeightReverted(String),
+    #[serde(skip)]
+    DashboardLoaded(Box<crate::core::dashboard::Dashboard>),
 }
 
 impl Action {
     /// The actions a key can be bound to, in the order help lists them.
-    pub const BINDABLE: [Action; 32] = [
+    pub const BINDABLE: [Action; 44] = [
         Action::SelectNext,
         Action::SelectPrev,
         Action::PageDown,
@@ -98,6 +121,18 @@ impl Action {
         Action::ClearFilters,
         Action::OpenDemo,
         Action::ShowQueue,
+        Action::ShowRules,
+        Action::ShowDashboard,
+        Action::EditRule,
+        Action::AddRule,
+        Action::ToggleLock,
+        Action::ToggleRuleEnabled,
+        Action::DeleteRule,
+        Action::PreviewDraft,
+        Action::PublishDraft,
+        Action::DiscardDraft,
+        Action::RevertWeight,
+        Action::RestoreVersion,
         Action::ShowBoard,
         Action::ShowAccounts,
         Action::ItemNext,
@@ -139,6 +174,18 @@ impl Action {
             ClearFilters => "clear filters",
             OpenDemo => "open the demo book",
             ShowQueue => "queue view",
+            ShowRules => "rules admin view",
+            ShowDashboard => "dashboard view",
+            EditRule => "edit the rule in place",
+            AddRule => "add a rule",
+            ToggleLock => "lock / unlock the rule (learning never moves it)",
+            ToggleRuleEnabled => "disable / enable the rule",
+            DeleteRule => "delete the rule from the draft",
+            PreviewDraft => "what-if preview of the draft",
+            PublishDraft => "publish the previewed draft",
+            DiscardDraft => "discard the draft",
+            RevertWeight => "revert the rule's weight one step back in its history",
+            RestoreVersion => "restore the previous rules version",
             ShowBoard => "kanban board view",
             ShowAccounts => "accounts view",
             ItemNext => "next card / row",
@@ -168,6 +215,11 @@ impl Action {
             CycleStageFilter => "stage",
             NextLead => "next",
             OpenDemo => "demo",
+            EditRule => "edit",
+            AddRule => "add",
+            PreviewDraft => "preview",
+            PublishDraft => "publish",
+            DiscardDraft => "discard",
             ShowQueue => "queue",
             ShowBoard => "board",
             ShowAccounts => "accounts",
@@ -207,6 +259,20 @@ pub enum Effect {
     OpenDemo,
     /// Remember each lead's rank, to show movement at the next look.
     SaveLastLook(Vec<(LeadId, u32)>),
+    /// Read the rules admin's figures (learned weights, evidence, lift, history).
+    LoadAdmin,
+    /// Score the book with a draft rules file on the worker, then `PreviewReady`.
+    PreviewRules(String),
+    /// Durable publish of a rules file, then `RulesPublished`.
+    PublishRules(String),
+    RestoreRules(u32),
+    /// Set a rule's weight (log-odds) as a stored, undoable change.
+    RevertWeight {
+        rule: crate::core::outcome::RuleId,
+        to: f64,
+    },
+    /// Compute the dashboard on the worker, then `DashboardLoaded`.
+    LoadDashboard,
 }
 
 /// The book as the console needs it, read by the worker.

@@ -16,6 +16,8 @@ pub enum KeyMode {
     Queue,
     Detail,
     Help,
+    Rules,
+    Dashboard,
     Board,
     Accounts,
 }
@@ -28,6 +30,8 @@ impl KeyMode {
             KeyMode::Queue => "queue",
             KeyMode::Detail => "lead detail",
             KeyMode::Help => "help",
+            KeyMode::Rules => "rules admin",
+            KeyMode::Dashboard => "dashboard",
             KeyMode::Board => "board",
             KeyMode::Accounts => "accounts",
         }

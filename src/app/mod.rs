@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod action;
+pub mod admin;
+pub mod admin_data;
 pub mod board;
 pub mod book;
 pub mod config;
@@ -18,6 +20,8 @@ pub mod search;
 pub mod text_input;
 mod views;
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod board_tests;
 #[cfg(test)]
@@ -45,6 +49,8 @@ pub enum Screen {
     Welcome,
     Queue,
     Detail,
+    Rules,
+    Dashboard,
     Board,
     Accounts,
 }
@@ -55,6 +61,7 @@ pub enum Overlay {
     Help,
     Log(LogForm),
     Search(SearchState),
+    RuleForm(admin::RuleForm),
 }
 
 /// A short message at the bottom; `error` ones are drawn in the negative colour.
@@ -76,6 +83,8 @@ pub struct App {
     pub queue: QueueState,
     pub scoring: Option<scoring::Scoring>,
     pub detail: Option<DetailState>,
+    pub admin: admin::AdminState,
+    pub dashboard: Option<crate::core::dashboard::Dashboard>,
     pub toast: Option<Toast>,
     /// Outcomes logged in this session, newest last, for `u`.
     pub undo_stack: Vec<u64>,
@@ -105,6 +114,8 @@ impl App {
             queue: QueueState::default(),
             scoring: None,
             detail: None,
+            admin: admin::AdminState::default(),
+            dashboard: None,
             toast: None,
             undo_stack: Vec::new(),
             pending_next: None,
@@ -132,6 +143,8 @@ impl App {
             (_, Screen::Welcome | Screen::Loading) => KeyMode::Welcome,
             (_, Screen::Queue) => KeyMode::Queue,
             (_, Screen::Detail) => KeyMode::Detail,
+            (_, Screen::Rules) => KeyMode::Rules,
+            (_, Screen::Dashboard) => KeyMode::Dashboard,
             (_, Screen::Board) => KeyMode::Board,
             (_, Screen::Accounts) => KeyMode::Accounts,
         }
@@ -215,12 +228,42 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if !matches!(action, Action::Tick(_)) {
         app.dirty = true;
     }
+    if app.screen == Screen::Rules
+        && let Some(effects) = admin::on_action(app, &action)
+    {
+        return effects;
+    }
     if let Some(effects) = views::intercept(app, &action) {
         return effects;
     }
     use Action::*;
     match action {
         Key(key) => router::on_key(app, key),
+        ShowRules => {
+            if matches!(app.screen, Screen::Welcome | Screen::Loading) {
+                return vec![];
+            }
+            app.screen = Screen::Rules;
+            vec![Effect::LoadAdmin]
+        }
+        ShowDashboard => {
+            if matches!(app.screen, Screen::Welcome | Screen::Loading) {
+                return vec![];
+            }
+            app.screen = Screen::Dashboard;
+            app.status = Some("computing the dashboard…".into());
+            vec![Effect::LoadDashboard]
+        }
+        EditRule | AddRule | ToggleLock | ToggleRuleEnabled | DeleteRule | PreviewDraft
+        | PublishDraft | DiscardDraft | RevertWeight | RestoreVersion => vec![],
+        AdminLoaded(_) | PreviewReady(_) | RulesPublished(_) | WeightReverted(_) => {
+            admin::on_loaded(app, action)
+        }
+        DashboardLoaded(d) => {
+            app.status = None;
+            app.dashboard = Some(*d);
+            vec![]
+        }
         Quit => {
             app.quitting = true;
             let mut effects = Vec::new();

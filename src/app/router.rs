@@ -64,6 +64,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.overlay = Some(Overlay::Search(search));
             vec![]
         }
+        Some(Overlay::RuleForm(form)) => super::admin::on_form_key(app, form, key),
         other => {
             app.overlay = other;
             match app.config.keymap.action_for(app.key_mode(), &key) {

@@ -186,6 +186,8 @@ enum Job {
         label: String,
         is_demo: bool,
     },
+    /// Rules admin and dashboard work (preview, publish, dashboard figures).
+    Admin(Store, Effect),
 }
 
 /// One background thread that runs jobs and reports their results as actions.
@@ -223,6 +225,7 @@ impl Worker {
                             Err(e) => Action::Failed(e.to_string()),
                         }
                     }
+                    Job::Admin(store, effect) => admin_job(&store, effect, clock()),
                 };
                 if results.send(result).is_err() {
                     return;
@@ -230,6 +233,28 @@ impl Worker {
             }
         });
         Worker { jobs }
+    }
+}
+
+/// Runs rules admin and dashboard work on the worker.
+fn admin_job(store: &Store, effect: Effect, now: Timestamp) -> Action {
+    use super::admin_data;
+    match effect {
+        Effect::PreviewRules(text) => match admin_data::preview(store, &text, now) {
+            Ok(p) => Action::PreviewReady(Box::new(p)),
+            Err(e) => Action::Failed(format!("preview failed: {e}")),
+        },
+        Effect::PublishRules(text) => {
+            match store.publish_rules(&text, "edited in the console", now) {
+                Ok((v, _)) => Action::RulesPublished(v),
+                Err(e) => Action::Failed(format!("rules not published: {e}")),
+            }
+        }
+        Effect::LoadDashboard => match admin_data::load_dashboard(store, now) {
+            Ok(d) => Action::DashboardLoaded(Box::new(d)),
+            Err(e) => Action::Failed(format!("dashboard: {e}")),
+        },
+        _ => Action::Failed("internal: not a worker job".into()),
     }
 }
 
@@ -373,6 +398,48 @@ impl Session {
                 }
                 None
             }
+            Effect::PreviewRules(_) | Effect::PublishRules(_) | Effect::LoadDashboard => {
+                let _ = self
+                    .worker
+                    .jobs
+                    .send(Job::Admin(self.store.clone(), effect));
+                None
+            }
+            Effect::LoadAdmin => Some(match super::admin_data::load_admin(&self.store) {
+                Ok(d) => Action::AdminLoaded(Box::new(d)),
+                Err(e) => Action::Failed(format!("rules admin: {e}")),
+            }),
+            Effect::RestoreRules(v) => Some(match self.store.restore_rules(v, now) {
+                Ok((n, _)) => Action::RulesPublished(n),
+                Err(e) => Action::Failed(format!("restore failed: {e}")),
+            }),
+            Effect::RevertWeight { rule, to } => Some(self.revert_weight(rule, to, now)),
+        }
+    }
+
+    fn revert_weight(&self, rule: crate::core::outcome::RuleId, to: f64, now: Timestamp) -> Action {
+        let done = self
+            .store
+            .current_rules()
+            .map_err(|e| e.to_string())
+            .and_then(|set| {
+                let priors = crate::core::learn::Priors::from_points(
+                    set.base_points,
+                    set.rules.iter().map(|r| (r.id, r.points, r.locked)),
+                );
+                let name = set.rule(rule).map_or(String::new(), |r| r.name.clone());
+                self.store
+                    .revert_weight(Some(rule), to, &priors, now)
+                    .map(|_| name)
+                    .map_err(|e| e.to_string())
+            });
+        match done {
+            Ok(name) => Action::WeightReverted(format!(
+                "{} weight set to {} points",
+                crate::core::text::sanitize(&name),
+                crate::core::weights::points_from_weight(to)
+            )),
+            Err(e) => Action::Failed(format!("revert failed: {e}")),
         }
     }
 

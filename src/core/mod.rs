@@ -1,6 +1,7 @@
 //! Pure domain logic: leads, rules, scoring, learning, ranking. No terminal, no clock, no I/O.
 
 pub mod clock;
+pub mod dashboard;
 pub mod demo;
 pub mod explain;
 pub mod index;

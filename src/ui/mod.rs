@@ -3,10 +3,12 @@
 
 pub mod accounts;
 pub mod board;
+pub mod dashboard;
 pub mod detail;
 pub mod help;
 pub mod log_outcome;
 pub mod queue;
+pub mod rules;
 pub mod search;
 pub mod text_input;
 pub mod theme;
@@ -59,6 +61,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         ),
         Screen::Queue => frame.render_widget(queue::QueueView { app }, body),
         Screen::Detail => frame.render_widget(detail::DetailView { app }, body),
+        Screen::Rules => frame.render_widget(rules::RulesView { app }, body),
+        Screen::Dashboard => frame.render_widget(dashboard::DashboardView { app }, body),
         Screen::Board => frame.render_widget(board::BoardView { app }, body),
         Screen::Accounts => frame.render_widget(accounts::AccountsView { app }, body),
     }
@@ -70,6 +74,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 mode: match app.screen {
                     Screen::Detail => KeyMode::Detail,
                     Screen::Queue => KeyMode::Queue,
+                    Screen::Rules => KeyMode::Rules,
+                    Screen::Dashboard => KeyMode::Dashboard,
                     Screen::Board => KeyMode::Board,
                     Screen::Accounts => KeyMode::Accounts,
                     _ => KeyMode::Welcome,
@@ -82,6 +88,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
             let cursor =
                 log_outcome::render(form, &app.book.catalog, theme, body, frame.buffer_mut());
             if let Some(pos) = cursor {
+                frame.set_cursor_position(pos);
+            }
+        }
+        Some(Overlay::RuleForm(form)) => {
+            if let Some(pos) = rules::render_form(form, theme, body, frame.buffer_mut()) {
                 frame.set_cursor_position(pos);
             }
         }

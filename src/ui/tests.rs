@@ -176,3 +176,37 @@ fn data_cannot_drive_the_terminal() {
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'));
     assert!(text.contains("Evil\u{FFFD}]0;pwned\u{FFFD}"), "{text}");
 }
+
+/// The rules admin, its rule form and its what-if preview, and the dashboard, at 80×24.
+#[test]
+fn rules_admin_preview_and_dashboard_snapshots() {
+    use crate::app::admin_data::{load_admin, load_dashboard, preview};
+    let dir = tempfile::tempdir().unwrap();
+    let store = crate::store::Store::open(&dir.path().join("book.db")).unwrap();
+    store.insert_leads(&sample_leads(12)).unwrap();
+    let mut app = loaded_app(sample_leads(12));
+    keys(&mut app, "4");
+    update(
+        &mut app,
+        Action::AdminLoaded(Box::new(load_admin(&store).unwrap())),
+    );
+    insta::assert_snapshot!("rules_admin", render(&app, 80, 24).backend());
+    keys(&mut app, "e");
+    insta::assert_snapshot!("rules_form", render(&app, 80, 24).backend());
+    update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+    );
+    let mut draft = app.admin.data.as_ref().unwrap().set.clone();
+    draft.rules[0].points += 30.0;
+    keys(&mut app, "L");
+    let p = preview(&store, &draft.to_toml(), NOW).unwrap();
+    update(&mut app, Action::PreviewReady(Box::new(p)));
+    insta::assert_snapshot!("rules_preview", render(&app, 80, 24).backend());
+    keys(&mut app, "5");
+    update(
+        &mut app,
+        Action::DashboardLoaded(Box::new(load_dashboard(&store, NOW).unwrap())),
+    );
+    insta::assert_snapshot!("dashboard", render(&app, 80, 24).backend());
+}

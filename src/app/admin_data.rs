@@ -1,0 +1,307 @@
+//! Worker-side reads for the rules admin and the dashboard: each rule's learned weight,
+//! evidence, matches, lift and weight history; the what-if preview of a draft; and the
+//! dashboard's inputs. Runs off the UI thread; never per frame.
+
+use std::collections::HashMap;
+
+use crate::core::dashboard::{
+    self, Dashboard, DashboardInput, LabelledOutcome, RuleWeights, StageMove,
+};
+use crate::core::index::{LeadIndex, QueueFilter};
+use crate::core::learn::{Priors, shown_weight};
+use crate::core::model::{ActivityKind, LeadId, Timestamp};
+use crate::core::outcome::{Label, RuleId};
+use crate::core::priority::PriorityConfig;
+use crate::core::rules::RuleSet;
+use crate::core::scorecard::Scorecard;
+use crate::core::weights::{points_from_weight, sigmoid};
+use crate::store::{Store, StoreError};
+
+/// Below this many labelled outcomes matching a rule, its lift is not shown.
+pub const MIN_LIFT_OUTCOMES: usize = 5;
+/// How many of the newest labelled outcomes the dashboard's AUC covers.
+pub const RECENT_OUTCOMES: usize = 200;
+/// How many queue rows the preview compares.
+pub const PREVIEW_TOP: usize = 10;
+
+/// What the admin table shows of one published rule besides the rule itself.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleStats {
+    /// Learned points once the rule has the minimum evidence.
+    pub learned_points: Option<i32>,
+    pub evidence: u32,
+    /// Positive-outcome rate of labelled outcomes it matched ÷ the overall rate.
+    pub lift: Option<f64>,
+    /// The rule's weight (log-odds) after each stored change, oldest first.
+    pub history: Vec<f64>,
+}
+
+/// The rules admin's data: the published set, its version, and per-rule figures by name.
+#[derive(Clone, Debug)]
+pub struct AdminData {
+    pub set: RuleSet,
+    pub version: u32,
+    /// Published versions, newest first: (version, note).
+    pub versions: Vec<(u32, String)>,
+    pub stats: HashMap<String, RuleStats>,
+}
+
+impl PartialEq for AdminData {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version && self.stats == other.stats
+    }
+}
+
+/// A labelled outcome in force: features, positive, predicted probability (NaN when not
+/// learned), time.
+type Labelled = (Vec<(RuleId, f32)>, bool, f64, Timestamp);
+
+/// The labelled outcomes that are still in force.
+fn labelled(store: &Store) -> Result<Vec<Labelled>, StoreError> {
+    let catalog = store.outcome_catalog()?;
+    let mut out = Vec::new();
+    for rec in store.outcomes() {
+        let rec = rec?;
+        if rec.undone {
+            continue;
+        }
+        let Some(kind) = catalog.find(&rec.outcome) else {
+            continue;
+        };
+        if kind.label == Label::None {
+            continue;
+        }
+        let positive = kind.label == Label::Positive;
+        let predicted = rec.step.as_ref().map_or(f64::NAN, |s| s.predicted);
+        out.push((rec.snapshot, positive, predicted, rec.at));
+    }
+    Ok(out)
+}
+
+/// Reads the admin table's figures (match counts come from the live index).
+pub fn load_admin(store: &Store) -> Result<AdminData, StoreError> {
+    let set = store.current_rules()?;
+    let versions: Vec<(u32, String)> = store
+        .rule_versions()?
+        .into_iter()
+        .rev()
+        .map(|v| (v.version, v.note))
+        .collect();
+    let version = versions.first().map_or(0, |v| v.0);
+    let priors = Priors::from_points(
+        set.base_points,
+        set.rules.iter().map(|r| (r.id, r.points, r.locked)),
+    );
+    let weights = store.learned_weights(&priors)?;
+    let state = store.learner_state()?;
+    let cfg = store.learn_config()?;
+    let outcomes = labelled(store)?;
+    let total = outcomes.len();
+    let total_pos = outcomes.iter().filter(|o| o.1).count();
+    let mut stats = HashMap::new();
+    for rule in &set.rules {
+        let shown = shown_weight(rule.id, &weights, &state, &priors, &cfg);
+        let matching: Vec<bool> = outcomes
+            .iter()
+            .filter(|o| o.0.iter().any(|&(r, a)| r == rule.id && a > 0.0))
+            .map(|o| o.1)
+            .collect();
+        let lift = (matching.len() >= MIN_LIFT_OUTCOMES && total_pos > 0).then(|| {
+            let rate = matching.iter().filter(|&&p| p).count() as f64 / matching.len() as f64;
+            rate / (total_pos as f64 / total as f64)
+        });
+        let history = store
+            .weight_history(Some(rule.id))?
+            .into_iter()
+            .map(|h| h.weight)
+            .collect();
+        stats.insert(
+            rule.name.clone(),
+            RuleStats {
+                learned_points: shown.learned.then(|| points_from_weight(shown.weight)),
+                evidence: shown.evidence,
+                lift,
+                history,
+            },
+        );
+    }
+    Ok(AdminData {
+        set,
+        version,
+        versions,
+        stats,
+    })
+}
+
+/// One row of the preview: a lead in the draft's top with its rank before and after.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreviewRow {
+    pub lead: LeadId,
+    pub name: String,
+    pub before_rank: Option<u32>,
+    pub after_rank: u32,
+    pub before_points: i32,
+    pub after_points: i32,
+}
+
+/// What publishing a draft would change.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Preview {
+    /// The draft as a rules file: what publish stores.
+    pub text: String,
+    pub leads: usize,
+    /// Leads whose score (in points) changes, and by how much on average and at most.
+    pub changed: usize,
+    pub mean_change: f64,
+    pub max_change: i32,
+    /// The current top of the queue, then the draft's, with rank movements.
+    pub before_top: Vec<(LeadId, String)>,
+    pub after_top: Vec<PreviewRow>,
+}
+
+/// The draft's scorecard: its priors, with the learned weights that publishing keeps (those of
+/// rules whose points did not change).
+fn draft_card(store: &Store, old: &RuleSet, draft: &RuleSet) -> Result<Scorecard, StoreError> {
+    let mut learned = store.load_weights()?;
+    if let Some(w) = learned.as_mut() {
+        w.rules
+            .retain(|id, _| match (old.rule(*id), draft.rule(*id)) {
+                (Some(a), Some(b)) => a.points == b.points,
+                _ => false,
+            });
+        if old.base_points != draft.base_points {
+            w.bias = draft.priors().bias;
+        }
+        for r in &draft.rules {
+            w.rules.entry(r.id).or_insert_with(|| r.prior());
+        }
+    }
+    Ok(Scorecard::new(draft.clone(), learned.as_ref()))
+}
+
+/// Scores the book with the draft and compares it with the live scoring.
+pub fn preview(store: &Store, text: &str, now: Timestamp) -> Result<Preview, String> {
+    let mut ids = store.rule_ids().map_err(|e| e.to_string())?;
+    let draft = RuleSet::parse(text, &mut ids).map_err(|e| e.to_string())?;
+    let old = store.current_rules().map_err(|e| e.to_string())?;
+    let before_card = store.scorecard().map_err(|e| e.to_string())?;
+    let after_card = draft_card(store, &old, &draft).map_err(|e| e.to_string())?;
+    let cfg = PriorityConfig::default;
+    let before = store
+        .build_index(&before_card, cfg(), now)
+        .map_err(|e| e.to_string())?;
+    let after = store
+        .build_index(&after_card, cfg(), now)
+        .map_err(|e| e.to_string())?;
+    let points = |i: &LeadIndex, id| i.logit(id).map_or(0, points_from_weight);
+    let (mut changed, mut sum, mut max) = (0usize, 0i64, 0i32);
+    let mut names: HashMap<LeadId, String> = HashMap::new();
+    for lead in store.leads() {
+        let lead = lead.map_err(|e| e.to_string())?;
+        let d = (points(&after, lead.id) - points(&before, lead.id)).abs();
+        if d > 0 {
+            changed += 1;
+            sum += i64::from(d);
+            max = max.max(d);
+        }
+        names.insert(lead.id, lead.name);
+    }
+    let all = QueueFilter::default();
+    let before_ranks: HashMap<LeadId, u32> = before
+        .top(before.len(), &all, now)
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id, i as u32 + 1))
+        .collect();
+    let name = |id: &LeadId| names.get(id).cloned().unwrap_or_default();
+    let before_top = before
+        .top(PREVIEW_TOP, &all, now)
+        .iter()
+        .map(|e| (e.id, name(&e.id)))
+        .collect();
+    let after_top = after
+        .top(PREVIEW_TOP, &all, now)
+        .iter()
+        .enumerate()
+        .map(|(i, e)| PreviewRow {
+            lead: e.id,
+            name: name(&e.id),
+            before_rank: before_ranks.get(&e.id).copied(),
+            after_rank: i as u32 + 1,
+            before_points: points(&before, e.id),
+            after_points: points(&after, e.id),
+        })
+        .collect();
+    Ok(Preview {
+        text: text.to_string(),
+        leads: names.len(),
+        changed,
+        mean_change: if changed > 0 {
+            sum as f64 / changed as f64
+        } else {
+            0.0
+        },
+        max_change: max,
+        before_top,
+        after_top,
+    })
+}
+
+/// Reads the dashboard's inputs from the store and computes it.
+pub fn load_dashboard(store: &Store, now: Timestamp) -> Result<Dashboard, StoreError> {
+    let leads: Vec<_> = store.leads().collect::<Result<_, _>>()?;
+    let pipeline = store.pipeline()?;
+    let mut moves = Vec::new();
+    for a in store.activities() {
+        let a = a?;
+        if let ActivityKind::StageChange { from, to } = a.kind {
+            moves.push(StageMove {
+                lead: a.lead,
+                at: a.at,
+                from,
+                to,
+            });
+        }
+    }
+    let labelled: Vec<LabelledOutcome> = labelled(store)?
+        .into_iter()
+        .filter(|o| o.2.is_finite())
+        .map(|o| LabelledOutcome {
+            at: o.3,
+            predicted: o.2,
+            positive: o.1,
+        })
+        .collect();
+    let card = store.scorecard()?;
+    let index = store.build_index(&card, PriorityConfig::default(), now)?;
+    let probabilities: Vec<f64> = leads
+        .iter()
+        .filter_map(|l| index.logit(l.id))
+        .map(sigmoid)
+        .collect();
+    let admin = load_admin(store)?;
+    let rules: Vec<RuleWeights> = admin
+        .set
+        .rules
+        .iter()
+        .map(|r| RuleWeights {
+            name: r.name.clone(),
+            prior_points: r.points,
+            learned_points: admin
+                .stats
+                .get(&r.name)
+                .and_then(|s| s.learned_points)
+                .map(f64::from),
+        })
+        .collect();
+    Ok(dashboard::compute(&DashboardInput {
+        leads: &leads,
+        pipeline: &pipeline,
+        moves: &moves,
+        labelled: &labelled,
+        probabilities: &probabilities,
+        rules: &rules,
+        recent: RECENT_OUTCOMES,
+        now,
+    }))
+}

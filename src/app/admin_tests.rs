@@ -1,0 +1,251 @@
+//! Rules admin and dashboard: update() without a terminal, and the dashboard's numbers against
+//! the same figures counted independently from a stored book.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::admin::RuleField;
+use super::admin_data::{AdminData, load_admin, load_dashboard, preview};
+use super::tests::{NOW, loaded_app, sample_leads};
+use super::{Action, App, Effect, Overlay, Screen, update};
+use crate::core::model::{Activity, ActivityKind, DAY, Lead};
+use crate::store::Store;
+use crate::store::worklog::{LogRequest, log_outcome};
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    update(app, Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn store_with_book() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("book.db")).unwrap();
+    store.insert_leads(&sample_leads(12)).unwrap();
+    (dir, store)
+}
+
+/// The app in the rules view with the admin data of a fresh store.
+fn admin_app() -> (App, AdminData) {
+    let (_dir, store) = store_with_book();
+    let data = load_admin(&store).unwrap();
+    let mut app = loaded_app(sample_leads(12));
+    assert_eq!(press(&mut app, KeyCode::Char('4')), vec![Effect::LoadAdmin]);
+    assert_eq!(app.screen, Screen::Rules);
+    update(&mut app, Action::AdminLoaded(Box::new(data.clone())));
+    (app, data)
+}
+
+#[test]
+fn editing_validates_as_you_type_and_saves_into_a_draft() {
+    let (mut app, data) = admin_app();
+    press(&mut app, KeyCode::Char('e'));
+    let Some(Overlay::RuleForm(form)) = &app.overlay else {
+        panic!("the form should open");
+    };
+    assert_eq!(form.field, RuleField::Points);
+    // Break the condition: the error names its column.
+    press(&mut app, KeyCode::Up);
+    typed(&mut app, " and (");
+    let Some(Overlay::RuleForm(form)) = &app.overlay else {
+        panic!()
+    };
+    let (col, _) = form
+        .when_error
+        .clone()
+        .expect("an unfinished condition is an error");
+    assert!(col > 1);
+    // Enter refuses an invalid form.
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Some(Overlay::RuleForm(_))));
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Down);
+    // Points: replace with 40.
+    update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    typed(&mut app, "40");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none(), "a valid form saves and closes");
+    let first = &data.set.rules[0];
+    let edited = &app.admin.draft.as_ref().unwrap().0.rules[0];
+    assert_eq!(edited.points, 40.0);
+    assert_eq!(edited.condition.source(), first.condition.source());
+    // The published set is untouched until publish.
+    assert_eq!(
+        app.admin.data.as_ref().unwrap().set.rules[0].points,
+        first.points
+    );
+}
+
+#[test]
+fn lock_disable_delete_change_the_draft_and_discard_drops_it() {
+    let (mut app, data) = admin_app();
+    let n = data.set.rules.len();
+    press(&mut app, KeyCode::Char('L'));
+    assert!(app.admin.rules()[0].locked);
+    press(&mut app, KeyCode::Char('x'));
+    assert!(!app.admin.rules()[0].enabled);
+    press(&mut app, KeyCode::Char('D'));
+    assert_eq!(app.admin.rules().len(), n - 1);
+    press(&mut app, KeyCode::Char('X'));
+    assert!(app.admin.draft.is_none());
+    assert_eq!(app.admin.rules().len(), n);
+    assert!(!app.admin.rules()[0].locked);
+}
+
+#[test]
+fn preview_runs_on_the_worker_and_publish_needs_a_preview() {
+    let (dir, store) = store_with_book();
+    let _keep = dir;
+    let data = load_admin(&store).unwrap();
+    let mut app = loaded_app(sample_leads(12));
+    press(&mut app, KeyCode::Char('4'));
+    update(&mut app, Action::AdminLoaded(Box::new(data)));
+    assert!(
+        press(&mut app, KeyCode::Char('P')).is_empty(),
+        "nothing to publish yet"
+    );
+    press(&mut app, KeyCode::Char('D'));
+    let fx = press(&mut app, KeyCode::Char('p'));
+    let [Effect::PreviewRules(text)] = fx.as_slice() else {
+        panic!("preview is an effect for the worker: {fx:?}");
+    };
+    assert!(app.admin.previewing);
+    let p = preview(&store, text, NOW).unwrap();
+    assert_eq!(p.leads, 12);
+    update(&mut app, Action::PreviewReady(Box::new(p)));
+    assert!(app.admin.preview.is_some());
+    let fx = press(&mut app, KeyCode::Char('P'));
+    assert_eq!(fx, vec![Effect::PublishRules(text.clone())]);
+    let fx = update(&mut app, Action::RulesPublished(2));
+    assert_eq!(fx, vec![Effect::LoadBook, Effect::LoadAdmin]);
+    assert!(app.admin.draft.is_none() && app.admin.preview.is_none());
+}
+
+#[test]
+fn a_preview_counts_exactly_the_leads_whose_score_changes() {
+    let (_dir, store) = store_with_book();
+    let set = store.current_rules().unwrap();
+    let card = store.scorecard().unwrap();
+    let index = store.build_index(&card, Default::default(), NOW).unwrap();
+    // Raise the first rule by 20 points: exactly the leads it matches change.
+    let mut draft = set.clone();
+    draft.rules[0].points += 20.0;
+    let p = preview(&store, &draft.to_toml(), NOW).unwrap();
+    assert_eq!(p.changed, index.matches(set.rules[0].id));
+    if p.changed > 0 {
+        assert_eq!(p.max_change, 20);
+    }
+}
+
+fn won_and_lost_book(store: &Store) -> Vec<Lead> {
+    let leads = store.leads().collect::<Result<Vec<_>, _>>().unwrap();
+    let req = |o: &str, v| LogRequest {
+        outcome: o.into(),
+        note: String::new(),
+        value: v,
+        follow_up: None,
+    };
+    log_outcome(
+        store,
+        leads[0].id,
+        &req("won", Some(5000.0)),
+        vec![],
+        None,
+        NOW - 3 * DAY,
+    )
+    .unwrap();
+    log_outcome(
+        store,
+        leads[1].id,
+        &req("won", Some(1000.0)),
+        vec![],
+        None,
+        NOW - 2 * DAY,
+    )
+    .unwrap();
+    log_outcome(
+        store,
+        leads[2].id,
+        &req("lost", None),
+        vec![],
+        None,
+        NOW - DAY,
+    )
+    .unwrap();
+    store
+        .add_activity(&Activity {
+            lead: leads[3].id,
+            at: NOW - 20 * DAY,
+            kind: ActivityKind::StageChange {
+                from: "New".into(),
+                to: "Qualified".into(),
+            },
+            detail: String::new(),
+        })
+        .unwrap();
+    store.leads().collect::<Result<Vec<_>, _>>().unwrap()
+}
+
+#[test]
+fn dashboard_numbers_match_an_independent_count_of_the_stored_book() {
+    let (_dir, store) = store_with_book();
+    let leads = won_and_lost_book(&store);
+    let d = load_dashboard(&store, NOW).unwrap();
+    // Independent counts from the stored leads.
+    let won: Vec<&Lead> = leads.iter().filter(|l| l.stage == "Won").collect();
+    let lost = leads.iter().filter(|l| l.stage == "Lost").count();
+    assert_eq!((won.len(), lost), (2, 1));
+    let values: Vec<f64> = won.iter().filter_map(|l| l.deal_value).collect();
+    assert_eq!(
+        d.avg_deal_size,
+        Some(values.iter().sum::<f64>() / values.len() as f64)
+    );
+    let mut cycles: Vec<f64> = won
+        .iter()
+        .map(|l| (l.stage_entered - l.created) as f64 / DAY as f64)
+        .collect();
+    cycles.sort_by(f64::total_cmp);
+    assert_eq!(d.median_cycle_days, Some((cycles[0] + cycles[1]) / 2.0));
+    let closed: usize = d.by_source.iter().map(|w| w.closed).sum();
+    let won_n: usize = d.by_owner.iter().map(|w| w.won).sum();
+    assert_eq!((closed, won_n), (3, 2));
+    // Every lead reached the first stage; Qualified counts the leads in it or later, or that
+    // ever moved into or out of one of those stages.
+    assert_eq!(d.funnel[0].reached, leads.len());
+    let later = ["Qualified", "Proposal", "Negotiation", "Won"];
+    let moved: Vec<_> = store
+        .activities()
+        .map(Result::unwrap)
+        .filter_map(|a| match a.kind {
+            ActivityKind::StageChange { from, to } => Some((a.lead, from, to)),
+            _ => None,
+        })
+        .collect();
+    let expected = leads
+        .iter()
+        .filter(|l| {
+            later.contains(&l.stage.as_str())
+                || moved.iter().any(|(id, from, to)| {
+                    *id == l.id && (later.contains(&from.as_str()) || later.contains(&to.as_str()))
+                })
+        })
+        .count();
+    let qualified = d.funnel.iter().find(|f| f.stage == "Qualified").unwrap();
+    assert_eq!(qualified.reached, expected);
+    assert_eq!(d.score_histogram.iter().sum::<u64>(), leads.len() as u64);
+    // Now: every lead is in its current stage.
+    let now_col = d.snapshot_times.len() - 1;
+    let in_won = d.stage_history.iter().find(|(s, _)| s == "Won").unwrap().1[now_col];
+    assert_eq!(in_won, 2);
+}

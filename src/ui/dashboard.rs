@@ -1,0 +1,185 @@
+//! The dashboard view: funnel, win rates, deal size and cycle time, leads per stage over time,
+//! and model health (calibration, recent AUC, score distribution, drifted rules). Draws the
+//! figures computed on the worker; computes nothing.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Sparkline, Widget};
+
+use super::fit;
+use crate::app::App;
+use crate::core::dashboard::Dashboard;
+use crate::core::model::format_number;
+use crate::core::text::sanitize;
+
+pub struct DashboardView<'a> {
+    pub app: &'a App,
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("—".into(), |v| format!("{:.0}%", v * 100.0))
+}
+
+impl Widget for DashboardView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = &self.app.config.theme;
+        let Some(d) = &self.app.dashboard else {
+            Paragraph::new(
+                self.app
+                    .status
+                    .as_deref()
+                    .unwrap_or("computing the dashboard…"),
+            )
+            .style(theme.muted())
+            .render(area, buf);
+            return;
+        };
+        let title = |t: &str| {
+            Block::new()
+                .borders(Borders::TOP)
+                .title(format!(" {t} "))
+                .title_style(Style::new().fg(theme.accent).add_modifier(Modifier::BOLD))
+        };
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Fill(1)]).areas(area);
+        let [funnel_a, sales_a] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(top);
+        let [health_a, dist_a] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(bottom);
+
+        let mut lines = Vec::new();
+        for f in &d.funnel {
+            lines.push(Line::from(format!(
+                "{:<12}{:>6}  {}",
+                fit(&sanitize(&f.stage), 12),
+                f.reached,
+                f.conversion
+                    .map_or(String::new(), |c| format!("→ {:.0}%", c * 100.0))
+            )));
+        }
+        lines.push(Line::from(format!(
+            "avg deal {} · median cycle {}",
+            d.avg_deal_size.map_or("—".into(), format_number),
+            d.median_cycle_days
+                .map_or("—".into(), |c| format!("{c:.0} d"))
+        )));
+        Paragraph::new(lines)
+            .block(title("Funnel (reached → conversion)"))
+            .render(funnel_a, buf);
+
+        let mut lines = vec![Line::styled("win rate by source", theme.muted())];
+        for w in d.by_source.iter().take(3) {
+            lines.push(Line::from(format!(
+                "{:<16}{:>5} of {:<4}",
+                fit(&sanitize(&w.group), 16),
+                pct(w.rate()),
+                w.closed
+            )));
+        }
+        lines.push(Line::styled("win rate by owner", theme.muted()));
+        for w in d.by_owner.iter().take(3) {
+            lines.push(Line::from(format!(
+                "{:<16}{:>5} of {:<4}",
+                fit(&sanitize(&w.group), 16),
+                pct(w.rate()),
+                w.closed
+            )));
+        }
+        let open: Vec<u64> = d
+            .stage_history
+            .iter()
+            .filter(|(s, _)| !matches!(s.as_str(), "Won" | "Lost" | "Nurture"))
+            .fold(vec![0; d.snapshot_times.len()], |mut acc, (_, v)| {
+                for (a, x) in acc.iter_mut().zip(v) {
+                    *a += x;
+                }
+                acc
+            });
+        let [text_a, spark_a] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(2)]).areas(sales_a);
+        Paragraph::new(lines)
+            .block(title("Sales"))
+            .render(text_a, buf);
+        Sparkline::default()
+            .data(&open)
+            .style(Style::new().fg(theme.bar))
+            .block(Block::new().title(format!(
+                "open leads, {} weeks: {}",
+                open.len(),
+                open.last().copied().unwrap_or(0)
+            )))
+            .render(spark_a, buf);
+
+        render_health(d, self.app, health_a, buf, title("Model health"));
+
+        let bars: Vec<Bar> = d
+            .score_histogram
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| {
+                Bar::default()
+                    .value(n)
+                    .label(Line::from(format!("{}", i * 10)))
+            })
+            .collect();
+        BarChart::default()
+            .block(title("Score distribution"))
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(3)
+            .bar_gap(0)
+            .bar_style(Style::new().fg(theme.bar))
+            .render(dist_a, buf);
+    }
+}
+
+fn render_health(d: &Dashboard, app: &App, area: Rect, buf: &mut Buffer, block: Block) {
+    let theme = &app.config.theme;
+    let mut lines = vec![Line::from(format!(
+        "AUC last {}: {} · labelled {}",
+        d.recent_n,
+        d.auc_recent.map_or("—".into(), |a| format!("{a:.2}")),
+        d.labelled
+    ))];
+    lines.push(Line::styled(
+        "calibration: predicted → observed (n)",
+        theme.muted(),
+    ));
+    let bins: Vec<String> = d
+        .calibration
+        .iter()
+        .filter(|b| b.n > 0)
+        .map(|b| {
+            format!(
+                "{:.0}→{:.0}%({})",
+                b.predicted * 100.0,
+                b.observed * 100.0,
+                b.n
+            )
+        })
+        .collect();
+    for chunk in bins.chunks(2) {
+        lines.push(Line::from(chunk.join("  ")));
+    }
+    if bins.is_empty() {
+        lines.push(Line::styled("no labelled outcomes yet", theme.muted()));
+    }
+    match d.drifted.first() {
+        Some(r) => lines.push(Line::styled(
+            format!(
+                "drift: {} {:+}→{:+} ({} rules)",
+                fit(&sanitize(&r.name), 16),
+                r.prior_points,
+                r.learned_points.unwrap_or(r.prior_points),
+                d.drifted.len()
+            ),
+            Style::new().fg(theme.warning),
+        )),
+        None => lines.push(Line::styled(
+            "no rule drifted far from its prior",
+            theme.muted(),
+        )),
+    }
+    Paragraph::new(lines).block(block).render(area, buf);
+}
