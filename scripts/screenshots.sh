@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Screenshots of the real console (queue, lead detail with its explanation, log-outcome modal,
-# kanban board, accounts)
+# kanban board, accounts, rules admin, dashboard)
 # into screenshots/: runs leadq on a fresh demo book in tmux, captures the panes with colours,
 # turns them into HTML and renders PNGs with headless Chromium.
 # Needs: tmux, python3, chromium (or chromium-browser / google-chrome).
@@ -70,4 +70,10 @@ shot board "leadq — kanban board"
 tmux send-keys -t "$SESSION" 3
 wait_for "rank: Σp"
 shot accounts "leadq — accounts"
+tmux send-keys -t "$SESSION" 4
+wait_for "weight history"
+shot rules "leadq — rules admin"
+tmux send-keys -t "$SESSION" 5
+wait_for "Model health"
+shot dashboard "leadq — dashboard"
 tmux send-keys -t "$SESSION" q
