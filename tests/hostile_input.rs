@@ -306,3 +306,34 @@ fn non_utf8_rows_are_rejected_with_their_line_and_huge_cells_are_capped() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("latin1.csv") && stderr(&out).contains("UTF-8"));
 }
+
+#[test]
+fn the_queue_as_csv_escapes_cells_a_spreadsheet_would_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("book.db");
+    let csv = dir.path().join("formulas.csv");
+    std::fs::write(
+        &csv,
+        "Name,Email,Company\n=HYPERLINK(\"x\"),a@b.co,@evil\nBob,b@b.co,+Acme\n",
+    )
+    .unwrap();
+    assert!(
+        leadq(&db, &["import", csv.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let out = leadq(&db, &["list", "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let cells: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .flat_map(|r| r.unwrap().iter().map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    for risky in ["=HYPERLINK(\"x\")", "@evil", "+Acme"] {
+        assert!(
+            cells.contains(&format!("'{risky}")),
+            "{risky} not escaped in {text}"
+        );
+        assert!(!cells.contains(&risky.to_string()), "{risky} printed raw");
+    }
+}

@@ -106,9 +106,13 @@ pub fn list(store: &Store, args: &ListArgs, now: Timestamp) -> CliResult {
                 "priority_reason",
                 "top_reason",
             ];
+            // Cells from imported data must not run as formulas in a spreadsheet.
             let write = |w: &mut csv::Writer<_>, rec: &[String]| {
-                w.write_record(rec)
-                    .map_err(|e| super::CliError::Runtime(e.into()))
+                w.write_record(
+                    rec.iter()
+                        .map(|c| crate::store::export::escape_formula(c).into_owned()),
+                )
+                .map_err(|e| super::CliError::Runtime(e.into()))
             };
             write(&mut w, &header.map(String::from))?;
             for r in &rows {

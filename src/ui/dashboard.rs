@@ -61,7 +61,8 @@ impl Widget for DashboardView<'_> {
         }
         lines.push(Line::from(format!(
             "avg deal {} · median cycle {}",
-            d.avg_deal_size.map_or("—".into(), |v| format_number(v.round())),
+            d.avg_deal_size
+                .map_or("—".into(), |v| format_number(v.round())),
             d.median_cycle_days
                 .map_or("—".into(), |c| format!("{c:.0} d"))
         )));
