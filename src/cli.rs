@@ -301,6 +301,13 @@ pub(crate) fn now() -> crate::core::model::Timestamp {
 
 /// Parses the arguments, runs the command, prints any error, and returns the exit code.
 pub fn main() -> i32 {
+    // Like other Unix tools, end quietly when the reader of our output goes away
+    // (`leadq list | head`) instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -92,3 +92,32 @@ fn a_logged_outcome_shows_up_in_show_json() {
     assert_eq!(outcomes[0]["outcome"], "meeting_booked");
     assert!(outcomes[0]["id"].is_u64() && outcomes[0]["at"].is_string());
 }
+
+#[test]
+fn output_cut_short_by_the_reader_ends_quietly() {
+    use std::io::Read;
+    let (_dir, db) = book();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leadq"))
+        .args(["--db"])
+        .arg(&db)
+        .args(["show", "1"])
+        .env_remove("LEADQ_DB")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before anything is read
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        status.success() || status.code().is_none(),
+        "{status:?} {err}"
+    );
+}
