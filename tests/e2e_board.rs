@@ -1,14 +1,10 @@
 //! The kanban board through the real `leadq` binary in a pseudo-terminal: open the board,
 //! move a card one stage right, quit, and check with `leadq show` that the move was stored.
 
-use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use leadq::core::model::Lead;
 use leadq::store::Store;
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const NOW: i64 = 1_764_151_200;
 
@@ -39,111 +35,8 @@ fn fill_book(db: &Path) {
     store.flush().unwrap();
 }
 
-/// The console running in a pseudo-terminal, with its screen parsed as it draws.
-struct Console {
-    screen: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    /// Kept open for as long as the console runs.
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-    /// The console's screen as last seen before it left the alternate screen.
-    last_console_screen: Arc<Mutex<String>>,
-}
-
-impl Console {
-    fn start(home: &Path, db: &Path) -> Console {
-        Console::start_with(home, db, &[])
-    }
-
-    fn start_with(home: &Path, db: &Path, env: &[(&str, &str)]) -> Console {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows: 24,
-                cols: 100,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_leadq"));
-        cmd.arg("--db");
-        cmd.arg(db);
-        cmd.env("HOME", home);
-        cmd.env("XDG_DATA_HOME", home.join("data"));
-        cmd.env("XDG_CONFIG_HOME", home.join("config"));
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("LEADQ_DB");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pty.slave.spawn_command(cmd).unwrap();
-        drop(pty.slave);
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(24, 100, 0)));
-        let mut reader = pty.master.try_clone_reader().unwrap();
-        let sink = screen.clone();
-        let last_console_screen = Arc::new(Mutex::new(String::new()));
-        let alt_sink = last_console_screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                let mut parser = sink.lock().unwrap();
-                parser.process(&buf[..n]);
-                if parser.screen().alternate_screen() {
-                    *alt_sink.lock().unwrap() = parser.screen().contents();
-                }
-            }
-        });
-        let writer = pty.master.take_writer().unwrap();
-        Console {
-            screen,
-            writer,
-            child,
-            _master: pty.master,
-            last_console_screen,
-        }
-    }
-
-    fn text(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
-    /// Waits until the screen shows `what`, or fails with what it shows.
-    fn wait_for(&self, what: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if self.text().contains(what) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!(
-            "timed out waiting for {what:?}; the screen shows:\n{}",
-            self.text()
-        );
-    }
-
-    fn type_keys(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "leadq did not quit:\n{}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
+mod common;
+use common::Console;
 
 #[test]
 fn move_a_card_right_on_the_board_and_the_stage_change_is_stored() {
