@@ -1,6 +1,7 @@
 //! Store behaviour a caller relies on: persistence, lookup, schema refusal, locking.
 
 use super::*;
+use crate::core::model::{Activity, Lead};
 use crate::core::model::{ActivityKind, Signal};
 
 fn lead(id: LeadId, email: &str) -> Lead {

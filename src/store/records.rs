@@ -1,0 +1,230 @@
+//! Typed access to the book's records: leads (with their email index), accounts, activity
+//! timelines and logged outcomes.
+
+use super::{META_NEXT_OUTCOME, Result, Store, StoreError, codec, time_key};
+use crate::core::model::{Account, Activity, Lead, LeadId, normalise_email};
+use crate::core::outcome::OutcomeRecord;
+
+impl Store {
+    // ----- leads -----
+
+    pub fn lead(&self, id: LeadId) -> Result<Option<Lead>> {
+        self.get_value(&self.leads, &id.to_be_bytes())
+    }
+
+    /// Finds a lead by id or by exact email (case-insensitive).
+    pub fn find_lead(&self, key: &str) -> Result<Lead> {
+        let key = key.trim();
+        let found = if let Ok(id) = key.parse::<LeadId>() {
+            self.lead(id)?
+        } else if let Some(email) = normalise_email(key) {
+            match self
+                .emails
+                .get(email.as_bytes())
+                .map_err(|e| self.sled_error(e))?
+            {
+                Some(id) => {
+                    let id = <[u8; 8]>::try_from(id.as_ref())
+                        .map_err(|_| self.corrupt("emails", "bad lead id"))?;
+                    self.lead(u64::from_be_bytes(id))?
+                }
+                None => None,
+            }
+        } else {
+            None
+        };
+        found.ok_or_else(|| StoreError::LeadNotFound(key.to_string()))
+    }
+
+    /// Lead id registered for an email, if any.
+    pub fn lead_id_by_email(&self, email: &str) -> Result<Option<LeadId>> {
+        let Some(email) = normalise_email(email) else {
+            return Ok(None);
+        };
+        Ok(self
+            .emails
+            .get(email.as_bytes())
+            .map_err(|e| self.sled_error(e))?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// Inserts or replaces a lead and keeps the email index in step.
+    pub fn put_lead(&self, lead: &Lead) -> Result<()> {
+        let key = lead.id.to_be_bytes();
+        let old: Option<Lead> = self.get_value(&self.leads, &key)?;
+        if let Some(old_email) = old.as_ref().and_then(Lead::email_key)
+            && Some(&old_email) != lead.email_key().as_ref()
+        {
+            self.emails
+                .remove(old_email.as_bytes())
+                .map_err(|e| self.sled_error(e))?;
+        }
+        if let Some(email) = lead.email_key() {
+            self.emails
+                .insert(email.as_bytes(), &key)
+                .map_err(|e| self.sled_error(e))?;
+        }
+        self.put_value(&self.leads, &key, lead)
+    }
+
+    /// Writes many new leads at once (import, demo). Their ids must be fresh.
+    pub fn insert_leads(&self, leads: &[Lead]) -> Result<()> {
+        let (mut batch, mut emails) = (sled::Batch::default(), sled::Batch::default());
+        for lead in leads {
+            let key = lead.id.to_be_bytes();
+            batch.insert(&key, codec::encode(lead));
+            if let Some(email) = lead.email_key() {
+                emails.insert(email.as_bytes(), &key);
+            }
+        }
+        self.leads
+            .apply_batch(batch)
+            .map_err(|e| self.sled_error(e))?;
+        self.emails
+            .apply_batch(emails)
+            .map_err(|e| self.sled_error(e))
+    }
+
+    pub fn leads(&self) -> impl Iterator<Item = Result<Lead>> + '_ {
+        self.iter_values(&self.leads, self.leads.iter())
+    }
+
+    /// Number of leads (walks the tree: O(n)).
+    pub fn lead_count(&self) -> usize {
+        self.leads.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.leads.is_empty()
+    }
+
+    // ----- accounts -----
+
+    pub fn account(&self, name: &str) -> Result<Option<Account>> {
+        self.get_value(&self.accounts, Account::key(name).as_bytes())
+    }
+
+    pub fn put_account(&self, account: &Account) -> Result<()> {
+        self.put_value(
+            &self.accounts,
+            Account::key(&account.name).as_bytes(),
+            account,
+        )
+    }
+
+    pub fn insert_accounts(&self, accounts: &[Account]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for a in accounts {
+            batch.insert(Account::key(&a.name).as_bytes(), codec::encode(a));
+        }
+        self.accounts
+            .apply_batch(batch)
+            .map_err(|e| self.sled_error(e))
+    }
+
+    pub fn accounts(&self) -> impl Iterator<Item = Result<Account>> + '_ {
+        self.iter_values(&self.accounts, self.accounts.iter())
+    }
+
+    // ----- activities -----
+
+    /// A fresh key for a new activity.
+    pub(crate) fn new_activity_key(&self, a: &Activity) -> Result<[u8; 24]> {
+        let seq = self.db.generate_id().map_err(|e| self.sled_error(e))?;
+        let mut key = [0u8; 24];
+        key[..8].copy_from_slice(&a.lead.to_be_bytes());
+        key[8..16].copy_from_slice(&time_key(a.at));
+        key[16..].copy_from_slice(&seq.to_be_bytes());
+        Ok(key)
+    }
+
+    pub fn add_activity(&self, a: &Activity) -> Result<()> {
+        let key = self.new_activity_key(a)?;
+        self.put_value(&self.activities, &key, a)
+    }
+
+    pub fn insert_activities(&self, activities: &[Activity]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for a in activities {
+            batch.insert(&self.new_activity_key(a)?, codec::encode(a));
+        }
+        self.activities
+            .apply_batch(batch)
+            .map_err(|e| self.sled_error(e))
+    }
+
+    /// A lead's activity, oldest first.
+    pub fn activities_of(&self, lead: LeadId) -> Result<Vec<Activity>> {
+        self.iter_values(
+            &self.activities,
+            self.activities.scan_prefix(lead.to_be_bytes()),
+        )
+        .collect()
+    }
+
+    /// All activity, grouped by lead, each lead's oldest first.
+    pub fn activities(&self) -> impl Iterator<Item = Result<Activity>> + '_ {
+        self.iter_values(&self.activities, self.activities.iter())
+    }
+
+    /// The key of the newest stored activity equal to `a`.
+    pub(crate) fn activity_key_of(&self, a: &Activity) -> Result<Option<sled::IVec>> {
+        let mut prefix = a.lead.to_be_bytes().to_vec();
+        prefix.extend_from_slice(&time_key(a.at));
+        for item in self.activities.scan_prefix(&prefix).rev() {
+            let (k, v) = item.map_err(|e| self.sled_error(e))?;
+            let stored: Activity =
+                codec::decode(&v).map_err(|e| self.decode_error(&self.activities, &k, e))?;
+            if &stored == a {
+                return Ok(Some(k));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Removes the newest activity equal to `a`; false when there is none.
+    pub fn remove_activity(&self, a: &Activity) -> Result<bool> {
+        match self.activity_key_of(a)? {
+            Some(k) => {
+                self.activities.remove(k).map_err(|e| self.sled_error(e))?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    // ----- outcomes -----
+
+    /// Reserves the sequence number of a new outcome.
+    pub fn next_outcome_seq(&self) -> Result<u64> {
+        self.next_counter(META_NEXT_OUTCOME, 1)
+    }
+
+    /// Reserves `n` consecutive outcome sequence numbers and returns the first.
+    pub fn reserve_outcome_seqs(&self, n: u64) -> Result<u64> {
+        self.next_counter(META_NEXT_OUTCOME, n)
+    }
+
+    pub fn put_outcome(&self, o: &OutcomeRecord) -> Result<()> {
+        self.put_value(&self.outcomes, &o.seq.to_be_bytes(), o)
+    }
+
+    pub fn outcome(&self, seq: u64) -> Result<Option<OutcomeRecord>> {
+        self.get_value(&self.outcomes, &seq.to_be_bytes())
+    }
+
+    /// Every logged outcome in the order it was logged, undone ones included.
+    pub fn outcomes(&self) -> impl DoubleEndedIterator<Item = Result<OutcomeRecord>> + '_ {
+        self.outcomes.iter().map(move |item| {
+            let (k, v) = item.map_err(|e| self.sled_error(e))?;
+            codec::decode(&v).map_err(|e| self.decode_error(&self.outcomes, &k, e))
+        })
+    }
+
+    pub fn outcomes_of(&self, lead: LeadId) -> Result<Vec<OutcomeRecord>> {
+        self.outcomes()
+            .filter(|o| o.as_ref().map_or(true, |o| o.lead == lead))
+            .collect()
+    }
+}
