@@ -1,20 +1,13 @@
 //! The command line as a script sees it: exit codes, one-line errors, JSON shapes of `show`
 //! and `log`, and the one-process-per-database rule.
 
+mod common;
+use common::leadq;
+
 use std::process::{Command, Output};
 
 use leadq::core::model::Lead;
 use leadq::store::Store;
-
-fn leadq(db: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leadq"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("LEADQ_DB")
-        .output()
-        .expect("run leadq")
-}
 
 fn book() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();

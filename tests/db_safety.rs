@@ -2,23 +2,16 @@
 //! when another process holds the book (for every command that opens it), damaged and newer
 //! databases refused without a byte changed, backup and restore, and owner-only files.
 
+mod common;
+use common::leadq;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use leadq::core::model::Lead;
 use leadq::store::Store;
-
-fn leadq(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leadq"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("LEADQ_DB")
-        .output()
-        .expect("run leadq")
-}
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -1,17 +1,8 @@
 //! `leadq demo` through the real binary: it fills an empty database that `leadq show` can
 //! read, and refuses a database that already holds leads.
 
-use std::process::Command;
-
-fn leadq(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_leadq"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("LEADQ_DB")
-        .output()
-        .expect("run leadq")
-}
+mod common;
+use common::leadq;
 
 #[test]
 fn demo_fills_an_empty_database_and_refuses_a_second_time() {

@@ -3,18 +3,11 @@
 //! would run are escaped; nonsense rules files are refused with positions; non-UTF-8 rows are
 //! rejected with their line number.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+use common::leadq;
 
-fn leadq(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leadq"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("LEADQ_DB")
-        .output()
-        .expect("run leadq")
-}
+use std::path::Path;
+use std::process::Output;
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

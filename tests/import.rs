@@ -1,19 +1,11 @@
 //! `leadq import` / `leadq export` through the real binary: exit codes, nothing written on bad
 //! input, and the public X Education data set imported without loss or doubling.
 
+mod common;
+use common::leadq;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn leadq(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leadq"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("LEADQ_DB")
-        .output()
-        .expect("run leadq")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

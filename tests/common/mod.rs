@@ -10,6 +10,17 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
+/// Runs `leadq --db DB ARGS…` to completion, ignoring any LEADQ_DB of the caller.
+pub fn leadq(db: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_leadq"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("LEADQ_DB")
+        .output()
+        .expect("run leadq")
+}
+
 /// The console running in a pseudo-terminal, with its screen parsed as it draws.
 pub struct Console {
     pub screen: Arc<Mutex<vt100::Parser>>,
