@@ -2,8 +2,8 @@
 //! a logit and a probability. This is the one place scores are computed; the index, the
 //! explanation and learning all use its numbers.
 
-use crate::core::model::{Lead, LeadId, Timestamp};
-use crate::core::outcome::RuleId;
+use crate::core::model::{Lead, LeadId, Signal, Timestamp};
+use crate::core::outcome::{OutcomeRecord, RuleId};
 use crate::core::rules::{LeadFacts, Rule, RuleKind, RuleSet};
 use crate::core::signals::SignalSummary;
 use crate::core::weights::{Weights, sigmoid};
@@ -136,6 +136,25 @@ impl Scorecard {
             .collect();
         out.sort_unstable_by_key(|(id, _)| *id);
         out
+    }
+
+    /// The rules a lead matched when `rec` was logged: the lead with the stage, next action
+    /// and deal value it had then, and only the signals it had given by then. This is the
+    /// feature snapshot learning uses for an outcome recorded after the fact.
+    pub fn activations_when_worked(
+        &self,
+        lead: &Lead,
+        signal_events: impl IntoIterator<Item = (Signal, Timestamp)>,
+        rec: &OutcomeRecord,
+    ) -> Vec<(RuleId, f32)> {
+        let mut then = lead.clone();
+        then.stage = rec.stage_before.clone();
+        then.stage_entered = rec.stage_entered_before;
+        then.next_action = rec.next_action_before.clone();
+        then.deal_value = rec.deal_value_before;
+        let signals =
+            SignalSummary::from_events(signal_events.into_iter().filter(|&(_, at)| at <= rec.at));
+        self.activations(&then, &signals, rec.at)
     }
 
     /// bias + Σ w·x: the logit the ranking uses.

@@ -1,11 +1,15 @@
 //! Writing a generated demo book into the database: batched per chunk, outcomes numbered in
-//! the order they happened, one durable flush at the end.
+//! the order they happened and learned from as they are numbered, one durable flush at the end.
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+
 use crate::core::demo::{DemoBook, DemoChunk, DemoConfig};
-use crate::core::model::{LeadId, Timestamp};
+use crate::core::model::{ActivityKind, Lead, LeadId, Signal, Timestamp};
 use crate::core::outcome::OutcomeRecord;
+use crate::core::scorecard::Scorecard;
+use crate::store::history::HistoryLearner;
 use crate::store::{Result, Store, codec, time_key};
 
 /// Leads in the demo book `leadq --demo` opens.
@@ -15,12 +19,6 @@ pub const DEFAULT_DEMO_SEED: u64 = 42;
 
 /// The `meta` key under which a database records the demo book it holds.
 pub const META_DEMO_BOOK: &str = "demo_book";
-
-/// Where outcomes wait, ordered by time, until they get their sequence numbers.
-const STAGING_TREE: &[u8] = b"demo_outcomes_staging";
-const OUTCOME_BATCH: usize = 2_000;
-/// Activities per sled batch.
-const WRITE_BATCH: usize = 2_000;
 
 /// What was generated, as recorded in the database (`meta` key [`META_DEMO_BOOK`]): with it
 /// the same book, and its hidden propensities, can be generated again.
@@ -54,23 +52,32 @@ pub fn write_demo_book(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<DemoSummary> {
     let first_lead = store.reserve_lead_ids(config.leads)?;
-    let staging = store
-        .db
-        .open_tree(STAGING_TREE)
-        .map_err(|e| store.sled_error(e))?;
-    staging.clear().map_err(|e| store.sled_error(e))?;
+    // The history is learned under a rule set with fixed ids: publish the defaults first.
+    store.ensure_published(config.now)?;
+    let card = store.scorecard()?;
+    // Outcomes wait here, encoded, until they can be numbered in the order they happened
+    // (a few hundred bytes each: about 300 MB at 10⁶ leads, less than a sled tree costs).
+    let mut staged: Vec<([u8; 24], Vec<u8>)> = Vec::new();
     let mut summary = DemoSummary::default();
     std::thread::scope(|scope| -> Result<()> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<DemoChunk>(1);
+        let card = &card;
         scope.spawn(move || {
-            for chunk in DemoBook::new(config).starting_at(first_lead, 0) {
+            for mut chunk in DemoBook::new(config).starting_at(first_lead, 0) {
+                take_snapshots(card, &mut chunk);
                 if tx.send(chunk).is_err() {
                     break; // the writer failed and stopped listening
                 }
             }
         });
         for chunk in rx {
-            write_chunk(store, &staging, &chunk)?;
+            write_chunk(store, &chunk)?;
+            staged.extend(
+                chunk
+                    .outcomes
+                    .iter()
+                    .map(|o| (staging_key(o), codec::encode(o))),
+            );
             summary.leads += chunk.leads.len() as u64;
             summary.accounts += chunk.accounts.len() as u64;
             summary.activities += chunk.activities.len() as u64;
@@ -79,12 +86,8 @@ pub fn write_demo_book(
         }
         Ok(())
     })?;
-    number_outcomes(store, &staging, summary.outcomes)?;
-    store
-        .db
-        .drop_tree(STAGING_TREE)
-        .map_err(|e| store.sled_error(e))?;
-    crate::store::history::learn_from_history(store, config.now)?;
+    staged.sort_unstable_by_key(|s| s.0);
+    number_and_learn(store, staged)?;
     store.put_meta(
         META_DEMO_BOOK,
         &DemoRecord {
@@ -98,18 +101,29 @@ pub fn write_demo_book(
     Ok(summary)
 }
 
-fn write_chunk(store: &Store, staging: &sled::Tree, chunk: &DemoChunk) -> Result<()> {
+/// Gives each outcome of the chunk the rule activations its lead had when it was worked,
+/// while the lead and its activity are at hand (the chunk holds all of a lead's).
+fn take_snapshots(card: &Scorecard, chunk: &mut DemoChunk) {
+    let mut signals: HashMap<LeadId, Vec<(Signal, Timestamp)>> = HashMap::new();
+    for a in &chunk.activities {
+        if let ActivityKind::Signal(s) = a.kind {
+            signals.entry(a.lead).or_default().push((s, a.at));
+        }
+    }
+    let leads: HashMap<LeadId, &Lead> = chunk.leads.iter().map(|l| (l.id, l)).collect();
+    for rec in &mut chunk.outcomes {
+        let Some(lead) = leads.get(&rec.lead) else {
+            continue;
+        };
+        let events = signals.get(&rec.lead).map(Vec::as_slice).unwrap_or(&[]);
+        rec.snapshot = card.activations_when_worked(lead, events.iter().copied(), rec);
+    }
+}
+
+fn write_chunk(store: &Store, chunk: &DemoChunk) -> Result<()> {
     store.insert_accounts(&chunk.accounts)?;
     store.insert_leads(&chunk.leads)?;
-    // Moderate batches: sled slows down and holds much more memory with very large ones.
-    for part in chunk.activities.chunks(WRITE_BATCH) {
-        store.insert_activities(part)?;
-    }
-    let mut batch = sled::Batch::default();
-    for o in &chunk.outcomes {
-        batch.insert(staging_key(o).as_slice(), codec::encode(o));
-    }
-    staging.apply_batch(batch).map_err(|e| store.sled_error(e))
+    store.insert_activities(&chunk.activities)
 }
 
 /// Time, then lead, then the provisional (unique) number: the order outcomes happened.
@@ -121,33 +135,30 @@ fn staging_key(o: &OutcomeRecord) -> [u8; 24] {
     key
 }
 
-/// Moves the staged outcomes into the outcomes tree with fresh sequence numbers in time order.
-fn number_outcomes(store: &Store, staging: &sled::Tree, count: u64) -> Result<()> {
-    if count == 0 {
+/// Writes the staged outcomes, sorted by [`staging_key`], into the outcomes tree with fresh
+/// sequence numbers in time order, learning from each labelled one on the way.
+fn number_and_learn(store: &Store, staged: Vec<([u8; 24], Vec<u8>)>) -> Result<()> {
+    if staged.is_empty() {
         return Ok(());
     }
-    let first = store.reserve_outcome_seqs(count)?;
-    let mut batch = sled::Batch::default();
-    let mut pending = 0;
-    for (seq, item) in (first..).zip(staging.iter()) {
-        let (key, value) = item.map_err(|e| store.sled_error(e))?;
-        let mut rec: OutcomeRecord =
-            codec::decode(&value).map_err(|e| store.decode_error(staging, &key, e))?;
+    let mut learner = HistoryLearner::new(store)?;
+    let first = store.reserve_outcome_seqs(staged.len() as u64)?;
+    for (seq, (_, value)) in (first..).zip(staged) {
+        let mut rec: OutcomeRecord = codec::decode(&value).map_err(|e| {
+            store.corrupt(
+                "outcomes",
+                format!("a generated outcome did not decode: {e}"),
+            )
+        })?;
         rec.seq = seq;
-        batch.insert(&seq.to_be_bytes(), codec::encode(&rec));
-        pending += 1;
-        if pending == OUTCOME_BATCH {
-            store
-                .outcomes
-                .apply_batch(std::mem::take(&mut batch))
-                .map_err(|e| store.sled_error(e))?;
-            pending = 0;
-        }
+        learner.step(&mut rec);
+        store
+            .outcomes
+            .insert(seq.to_be_bytes(), codec::encode(&rec))
+            .map_err(|e| store.sled_error(e))?;
     }
-    store
-        .outcomes
-        .apply_batch(batch)
-        .map_err(|e| store.sled_error(e))
+    learner.finish(store)?;
+    Ok(())
 }
 
 /// Fills an empty database with the default demo book (5 000 leads, seed 42) as of `now`;
@@ -168,7 +179,6 @@ pub fn ensure_demo_book(store: &Store, now: Timestamp) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::model::ActivityKind;
 
     const NOW: Timestamp = 1_795_683_600;
 
@@ -225,7 +235,6 @@ mod tests {
         assert_eq!(of_lead, logged);
         let record: DemoRecord = store.get_meta(META_DEMO_BOOK).unwrap().unwrap();
         assert_eq!((record.seed, record.first_lead_id), (11, 1));
-        assert!(store.db.tree_names().iter().all(|n| n != STAGING_TREE));
     }
 
     #[test]

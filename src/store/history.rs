@@ -1,110 +1,86 @@
-//! Learning from history that was written in bulk (the demo book's generated past): each
-//! outcome without a feature snapshot gets the lead's rule activations as they were when it
-//! was logged, and labelled ones teach the weights, oldest first — the same step `leadq log`
-//! takes, so the result equals having logged them one by one.
+//! Learning from history written in bulk (the demo book's generated past): outcomes that
+//! arrive with their feature snapshots, oldest first, teach the weights through the same
+//! step `leadq log` takes, so the result equals having logged them one by one.
 
-use crate::core::learn::{Priors, learn};
-use crate::core::model::{ActivityKind, Timestamp};
-use crate::core::outcome::OutcomeRecord;
-use crate::core::signals::SignalSummary;
-use crate::store::learning::{LearningWrite, WeightCause, WeightEvent, event_key};
+use crate::core::learn::{LearnConfig, Priors, learn};
+use crate::core::outcome::{OutcomeCatalog, OutcomeRecord};
+use crate::store::learning::{LearningState, LearningWrite, WeightCause, WeightEvent, event_key};
 use crate::store::{Store, StoreError, codec};
 
-/// Outcome records written per batch.
-const BATCH: usize = 4_096;
+/// Learns from outcomes handed to it in the order they were logged, then writes the weights,
+/// the learner's state and one weight event per step in one batch.
+pub(crate) struct HistoryLearner {
+    priors: Priors,
+    cfg: LearnConfig,
+    catalog: OutcomeCatalog,
+    ls: LearningState,
+    events: LearningWrite,
+    learned: u64,
+}
 
-/// Replays every outcome that has no snapshot yet, in the order logged. Returns how many
-/// labelled outcomes were learned from. Not durable by itself: the caller flushes.
-pub fn learn_from_history(store: &Store, now: Timestamp) -> Result<u64, StoreError> {
-    // The weights learned here belong to a rule set with fixed ids: publish the defaults first.
-    store.ensure_published(now)?;
-    let card = store.scorecard()?;
-    let priors = Priors::of_rule_set(&store.current_rules()?);
-    let cfg = store.learn_config()?;
-    let catalog = store.outcome_catalog()?;
-    let mut ls = store.load_learning(&priors)?;
-    let mut events = LearningWrite::default();
-    let mut learned = 0;
-    let mut batch = sled::Batch::default();
-    let mut pending = 0;
-    let mut cached: Option<(
-        u64,
-        crate::core::model::Lead,
-        Vec<crate::core::model::Activity>,
-    )> = None;
-    let records: Vec<OutcomeRecord> = store.outcomes().collect::<Result<_, _>>()?;
-    for mut rec in records {
-        if rec.undone || rec.step.is_some() || !rec.snapshot.is_empty() {
-            continue;
+impl HistoryLearner {
+    /// Starts from the database's current learned weights under its current rule set.
+    pub(crate) fn new(store: &Store) -> Result<HistoryLearner, StoreError> {
+        let priors = Priors::of_rule_set(&store.current_rules()?);
+        let ls = store.load_learning(&priors)?;
+        Ok(HistoryLearner {
+            priors,
+            cfg: store.learn_config()?,
+            catalog: store.outcome_catalog()?,
+            ls,
+            events: LearningWrite::default(),
+            learned: 0,
+        })
+    }
+
+    /// Takes the learning step of `rec` (which must carry its snapshot and final sequence
+    /// number) if its outcome has a label and it was neither undone nor learned before.
+    pub(crate) fn step(&mut self, rec: &mut OutcomeRecord) {
+        if rec.undone || rec.step.is_some() {
+            return;
         }
-        if cached.as_ref().is_none_or(|(id, _, _)| *id != rec.lead) {
-            let Some(lead) = store.lead(rec.lead)? else {
-                continue;
-            };
-            cached = Some((rec.lead, lead, store.activities_of(rec.lead)?));
-        }
-        let (_, lead, activities) = cached.as_ref().expect("cached above");
-        // The lead as it was worked: its stage then, and only the signals it had given.
-        let mut then = lead.clone();
-        then.stage = rec.stage_before.clone();
-        then.stage_entered = rec.stage_entered_before;
-        then.next_action = rec.next_action_before.clone();
-        then.deal_value = rec.deal_value_before;
-        let signals = SignalSummary::from_events(activities.iter().filter_map(|a| match a.kind {
-            ActivityKind::Signal(s) if a.at <= rec.at => Some((s, a.at)),
-            _ => None,
-        }));
-        rec.snapshot = card.activations(&then, &signals, rec.at);
-        if let Some(target) = catalog
+        let Some((target, strength)) = self
+            .catalog
             .find(&rec.outcome)
             .and_then(|k| k.target().map(|t| (t, k.strength)))
-        {
-            let step = learn(
-                &mut ls.weights,
-                &mut ls.state,
-                &priors,
-                &cfg,
-                &rec.snapshot,
-                target.0,
-                target.1,
-            );
-            let event = WeightEvent {
-                no: ls.next_event,
-                at: rec.at,
-                cause: WeightCause::Outcome { seq: rec.seq },
-                deltas: step.deltas.clone(),
-            };
-            events
-                .puts
-                .push((event_key(event.no), codec::encode(&event)));
-            ls.next_event += 1;
-            rec.step = Some(step);
-            learned += 1;
-        }
-        batch.insert(&rec.seq.to_be_bytes(), codec::encode(&rec));
-        pending += 1;
-        if pending == BATCH {
+        else {
+            return;
+        };
+        let step = learn(
+            &mut self.ls.weights,
+            &mut self.ls.state,
+            &self.priors,
+            &self.cfg,
+            &rec.snapshot,
+            target,
+            strength,
+        );
+        let event = WeightEvent {
+            no: self.ls.next_event,
+            at: rec.at,
+            cause: WeightCause::Outcome { seq: rec.seq },
+            deltas: step.deltas.clone(),
+        };
+        self.events
+            .puts
+            .push((event_key(event.no), codec::encode(&event)));
+        self.ls.next_event += 1;
+        rec.step = Some(step);
+        self.learned += 1;
+    }
+
+    /// Writes what was learned; returns how many outcomes taught the weights. Not durable by
+    /// itself: the caller flushes.
+    pub(crate) fn finish(mut self, store: &Store) -> Result<u64, StoreError> {
+        store.learning_puts(&self.ls, &self.priors, &self.cfg, &mut self.events);
+        for (k, v) in self.events.puts {
             store
-                .outcomes
-                .apply_batch(std::mem::take(&mut batch))
+                .weights
+                .insert(k, v)
                 .map_err(|e| store.sled_error(e))?;
-            pending = 0;
         }
+        Ok(self.learned)
     }
-    store
-        .outcomes
-        .apply_batch(batch)
-        .map_err(|e| store.sled_error(e))?;
-    store.learning_puts(&ls, &priors, &cfg, &mut events);
-    let mut weights = sled::Batch::default();
-    for (k, v) in events.puts {
-        weights.insert(k, v);
-    }
-    store
-        .weights
-        .apply_batch(weights)
-        .map_err(|e| store.sled_error(e))?;
-    Ok(learned)
 }
 
 #[cfg(test)]
@@ -112,6 +88,7 @@ mod tests {
     use super::*;
     use crate::core::demo::DemoConfig;
     use crate::core::learn::LearnerState;
+    use crate::core::model::Timestamp;
     use crate::core::weights::Weights;
 
     const NOW: Timestamp = 1_795_683_600;
@@ -163,7 +140,12 @@ mod tests {
             .filter(|(r, v)| (**v - priors.rule(**r)).abs() > 1e-3)
             .count();
         assert!(moved >= 5, "only {moved} rules moved");
-        // Learning is not repeated: a second pass finds nothing new.
-        assert_eq!(learn_from_history(&store, NOW).unwrap(), 0);
+        // One weight event per learned outcome, each naming its outcome.
+        let events = store.weight_events().unwrap();
+        assert_eq!(events.len(), labelled.len());
+        assert!(events.iter().zip(&labelled).all(|(e, r)| matches!(
+            e.cause,
+            WeightCause::Outcome { seq } if seq == r.seq
+        )));
     }
 }

@@ -68,22 +68,22 @@ impl Store {
         self.put_value(&self.leads, &key, lead)
     }
 
-    /// Writes many new leads at once (import, demo). Their ids must be fresh.
+    /// Writes many new leads at once (import, demo). Their ids must be fresh. Bulk writes are
+    /// single inserts, not one sled batch: sled's batches are about half as fast and hold far
+    /// more memory on large books, and a bulk load is made durable by its caller's flush.
     pub fn insert_leads(&self, leads: &[Lead]) -> Result<()> {
-        let (mut batch, mut emails) = (sled::Batch::default(), sled::Batch::default());
         for lead in leads {
             let key = lead.id.to_be_bytes();
-            batch.insert(&key, codec::encode(lead));
+            self.leads
+                .insert(key, codec::encode(lead))
+                .map_err(|e| self.sled_error(e))?;
             if let Some(email) = lead.email_key() {
-                emails.insert(email.as_bytes(), &key);
+                self.emails
+                    .insert(email.as_bytes(), &key)
+                    .map_err(|e| self.sled_error(e))?;
             }
         }
-        self.leads
-            .apply_batch(batch)
-            .map_err(|e| self.sled_error(e))?;
-        self.emails
-            .apply_batch(emails)
-            .map_err(|e| self.sled_error(e))
+        Ok(())
     }
 
     pub fn leads(&self) -> impl Iterator<Item = Result<Lead>> + '_ {
@@ -113,14 +113,14 @@ impl Store {
         )
     }
 
+    /// Writes many accounts at once (import, demo); see [`Store::insert_leads`].
     pub fn insert_accounts(&self, accounts: &[Account]) -> Result<()> {
-        let mut batch = sled::Batch::default();
         for a in accounts {
-            batch.insert(Account::key(&a.name).as_bytes(), codec::encode(a));
+            self.accounts
+                .insert(Account::key(&a.name).as_bytes(), codec::encode(a))
+                .map_err(|e| self.sled_error(e))?;
         }
-        self.accounts
-            .apply_batch(batch)
-            .map_err(|e| self.sled_error(e))
+        Ok(())
     }
 
     pub fn accounts(&self) -> impl Iterator<Item = Result<Account>> + '_ {
@@ -144,14 +144,14 @@ impl Store {
         self.put_value(&self.activities, &key, a)
     }
 
+    /// Writes many activities at once (demo); see [`Store::insert_leads`].
     pub fn insert_activities(&self, activities: &[Activity]) -> Result<()> {
-        let mut batch = sled::Batch::default();
         for a in activities {
-            batch.insert(&self.new_activity_key(a)?, codec::encode(a));
+            self.activities
+                .insert(self.new_activity_key(a)?, codec::encode(a))
+                .map_err(|e| self.sled_error(e))?;
         }
-        self.activities
-            .apply_batch(batch)
-            .map_err(|e| self.sled_error(e))
+        Ok(())
     }
 
     /// A lead's activity, oldest first.
