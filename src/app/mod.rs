@@ -234,6 +234,16 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if !matches!(action, Action::Tick(_)) {
         app.dirty = true;
     }
+    // A publish, restore or weight revert reloads the book to re-rank it: the admin stays in
+    // the rules view (to preview, publish or restore again) instead of landing on the queue.
+    if app.screen == Screen::Rules && matches!(action, Action::BookLoaded(_)) {
+        app.screen = Screen::Queue;
+        let effects = update(app, action);
+        if app.screen == Screen::Queue {
+            app.screen = Screen::Rules;
+        }
+        return effects;
+    }
     if app.screen == Screen::Rules
         && let Some(effects) = admin::on_action(app, &action)
     {

@@ -204,3 +204,21 @@ fn the_new_keys_are_in_help_and_the_footer() {
     assert!(hints.contains(&("V".into(), "versions")), "{hints:?}");
     assert!(hints.contains(&("o".into(), "labels")), "{hints:?}");
 }
+
+#[test]
+fn after_a_publish_the_reloaded_book_keeps_the_admin_in_the_rules_view() {
+    let (_dir, store) = store_with_versions();
+    let mut app = rules_app(&store);
+    let fx = update(&mut app, Action::RulesPublished(4));
+    assert!(fx.contains(&Effect::LoadBook));
+    let data = super::tests::book_data(sample_leads(12), vec![]);
+    update(&mut app, Action::BookLoaded(Box::new(data)));
+    assert_eq!(app.screen, Screen::Rules);
+    assert_eq!(
+        app.queue.ranked.len(),
+        12,
+        "the queue is re-ranked behind it"
+    );
+    press(&mut app, KeyCode::Char('1'));
+    assert_eq!(app.screen, Screen::Queue);
+}
