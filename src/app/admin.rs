@@ -307,6 +307,8 @@ pub(super) fn on_action(app: &mut App, action: &Action) -> Option<Vec<Effect>> {
         },
         PublishDraft => match &admin.preview {
             Some(p) => {
+                // A restore that failed earlier must not name this publish.
+                admin.restoring = None;
                 app.status = Some("publishing the rules…".into());
                 vec![Effect::PublishRules(p.text.clone())]
             }

@@ -222,3 +222,38 @@ fn after_a_publish_the_reloaded_book_keeps_the_admin_in_the_rules_view() {
     press(&mut app, KeyCode::Char('1'));
     assert_eq!(app.screen, Screen::Queue);
 }
+
+#[test]
+fn an_outcome_that_taught_the_model_keeps_its_label_on_the_dashboard_after_a_map_edit() {
+    use crate::core::learn::Priors;
+    use crate::core::outcome_edit::OutcomeEdit;
+    use crate::store::worklog::{LogRequest, log_outcome_learned};
+    let (_dir, store) = store_with_versions();
+    let to = |label| OutcomeEdit {
+        label: Some(label),
+        ..OutcomeEdit::default()
+    };
+    store
+        .edit_outcome("voicemail", &to(Label::Positive))
+        .unwrap();
+    let card = store.scorecard().unwrap();
+    let lead = store.lead(2).unwrap().unwrap();
+    let snapshot = card.activations(&lead, &store.signals_of(2).unwrap(), NOW);
+    let req = LogRequest {
+        outcome: "voicemail".into(),
+        note: String::new(),
+        value: None,
+        follow_up: None,
+    };
+    let priors = Priors::of_rule_set(card.rule_set());
+    let rec = log_outcome_learned(&store, 2, &req, snapshot, &priors, NOW).unwrap();
+    assert_eq!(rec.step.as_ref().map(|s| s.target), Some(1.0));
+    store.edit_outcome("voicemail", &to(Label::None)).unwrap();
+    let d = super::admin_data::load_dashboard(&store, NOW).unwrap();
+    assert_eq!(d.labelled, 1, "the learned outcome still counts");
+    let positives: f64 = d.calibration.iter().map(|b| b.observed * b.n as f64).sum();
+    assert_eq!(
+        positives, 1.0,
+        "and counts as the positive it was learned as"
+    );
+}
