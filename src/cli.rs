@@ -7,9 +7,11 @@ mod demo;
 mod eval;
 mod io;
 mod learning;
+mod outcomes;
 mod rules;
 mod score;
 mod table;
+mod versions;
 
 use std::path::PathBuf;
 
@@ -127,6 +129,42 @@ pub enum Command {
     /// Replay a labelled CSV in order — score each row, then learn from it — and report AUC,
     /// log loss, Brier, calibration (ECE) and lift, with and without learning.
     Eval(EvalCommand),
+    /// The outcome catalogue: what each outcome teaches learning (label, strength) and does to
+    /// the lead (stage, follow-up). Edits count from the next logged outcome on.
+    Outcomes {
+        #[command(subcommand)]
+        action: OutcomesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OutcomesCommand {
+    /// Each outcome with its label, strength, stage effect and default follow-up.
+    List {
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        format: TextFormat,
+    },
+    /// Change one outcome; outcomes logged before keep what they taught (learning is never
+    /// rewritten), outcomes logged from now on use the new values.
+    Set {
+        /// Outcome id, e.g. meeting_booked (see `leadq outcomes list`).
+        outcome: String,
+        /// What the outcome teaches: positive, negative or none.
+        #[arg(long)]
+        label: Option<String>,
+        /// How much one such outcome counts in a learning step: above 0, at most 1.
+        #[arg(long, allow_negative_numbers = true)]
+        strength: Option<f64>,
+        /// The stage the lead moves to (a pipeline stage).
+        #[arg(long, conflicts_with = "no_stage")]
+        stage: Option<String>,
+        /// The outcome no longer moves the lead.
+        #[arg(long)]
+        no_stage: bool,
+        /// Default follow-up: 2d, 1w, or none.
+        #[arg(long = "follow-up", value_name = "WHEN")]
+        follow_up: Option<String>,
+    },
 }
 
 /// Arguments of `leadq eval`.
@@ -236,6 +274,14 @@ pub enum RulesCommand {
         #[arg(long, value_name = "N")]
         undo: Option<u64>,
     },
+    /// Every published rules version: when, how many rules, which is current, what changed.
+    Versions {
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        format: TextFormat,
+    },
+    /// Publish an earlier version again as the newest one (learned weights of rules whose
+    /// points differ start again from their prior, as on any publish).
+    Restore { version: u32 },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -393,6 +439,7 @@ fn run(cli: Cli) -> CliResult {
         Some(Command::Rules { action }) => rules::run(&open_store(&cli, &paths)?, action, now),
         Some(Command::Eval(e)) => eval::run(&eval_args(e)?),
         Some(Command::Undo { seq }) => book::undo(&open_store(&cli, &paths)?, *seq),
+        Some(Command::Outcomes { action }) => outcomes::run(&open_store(&cli, &paths)?, action),
     }
 }
 

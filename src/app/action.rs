@@ -58,6 +58,7 @@ pub enum Action {
     StageBack,
     StageForward,
     UndoStageMove,
+    EditOutcomes,
 
     /// A key press, routed by the open overlay, the view's keymap, then the global keymap.
     #[serde(skip)]
@@ -97,11 +98,17 @@ pub enum Action {
     WeightReverted(String),
     #[serde(skip)]
     DashboardLoaded(Box<crate::core::dashboard::Dashboard>),
+    /// The published rule versions, oldest first, for the version picker.
+    #[serde(skip)]
+    VersionsLoaded(Vec<crate::store::versions::VersionSummary>),
+    /// The outcome catalogue is durable as edited.
+    #[serde(skip)]
+    OutcomesSaved(Box<OutcomeCatalog>),
 }
 
 impl Action {
     /// The actions a key can be bound to, in the order help lists them.
-    pub const BINDABLE: [Action; 44] = [
+    pub const BINDABLE: [Action; 45] = [
         Action::SelectNext,
         Action::SelectPrev,
         Action::PageDown,
@@ -133,6 +140,7 @@ impl Action {
         Action::DiscardDraft,
         Action::RevertWeight,
         Action::RestoreVersion,
+        Action::EditOutcomes,
         Action::ShowBoard,
         Action::ShowAccounts,
         Action::ItemNext,
@@ -185,7 +193,8 @@ impl Action {
             PublishDraft => "publish the previewed draft",
             DiscardDraft => "discard the draft",
             RevertWeight => "revert the rule's weight one step back in its history",
-            RestoreVersion => "restore the previous rules version",
+            RestoreVersion => "restore an earlier rules version",
+            EditOutcomes => "edit the outcome → label map",
             ShowBoard => "kanban board view",
             ShowAccounts => "accounts view",
             ItemNext => "next card / row",
@@ -220,6 +229,8 @@ impl Action {
             PreviewDraft => "preview",
             PublishDraft => "publish",
             DiscardDraft => "discard",
+            RestoreVersion => "versions",
+            EditOutcomes => "labels",
             ShowQueue => "queue",
             ShowBoard => "board",
             ShowAccounts => "accounts",
@@ -273,6 +284,10 @@ pub enum Effect {
     },
     /// Compute the dashboard on the worker, then `DashboardLoaded`.
     LoadDashboard,
+    /// Read the published rule versions, then `VersionsLoaded`.
+    LoadVersions,
+    /// Durable save of the edited outcome catalogue, then `OutcomesSaved`.
+    SaveOutcomes(OutcomeCatalog),
 }
 
 /// The book as the console needs it, read by the worker.

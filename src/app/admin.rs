@@ -23,6 +23,8 @@ pub struct AdminState {
     pub previewing: bool,
     /// How many steps back the next weight revert of the selected rule goes.
     revert_depth: usize,
+    /// A restore under way: the version restored and the number it will get.
+    pub restoring: Option<(u32, u32)>,
 }
 
 /// A rule set under edit (compared by its text).
@@ -305,6 +307,8 @@ pub(super) fn on_action(app: &mut App, action: &Action) -> Option<Vec<Effect>> {
         },
         PublishDraft => match &admin.preview {
             Some(p) => {
+                // A restore that failed earlier must not name this publish.
+                admin.restoring = None;
                 app.status = Some("publishing the rules…".into());
                 vec![Effect::PublishRules(p.text.clone())]
             }
@@ -321,27 +325,7 @@ pub(super) fn on_action(app: &mut App, action: &Action) -> Option<Vec<Effect>> {
             vec![]
         }
         RevertWeight => revert_weight(app),
-        RestoreVersion => {
-            let prev = admin
-                .data
-                .as_ref()
-                .and_then(|d| d.versions.get(1))
-                .map(|v| v.0);
-            match prev {
-                Some(v) if admin.draft.is_none() => vec![Effect::RestoreRules(v)],
-                Some(_) => {
-                    app.toast(
-                        "publish or discard the draft before restoring a version",
-                        true,
-                    );
-                    vec![]
-                }
-                None => {
-                    app.toast("there is no earlier rules version", false);
-                    vec![]
-                }
-            }
-        }
+        RestoreVersion => super::versions::open(app),
         _ => return None,
     };
     Some(fx)
@@ -401,10 +385,14 @@ pub(super) fn on_loaded(app: &mut App, action: Action) -> Vec<Effect> {
             app.admin.draft = None;
             app.admin.preview = None;
             app.admin.revert_depth = 0;
-            app.toast(
-                format!("published rules version {version} · queue re-ranked"),
-                false,
-            );
+            let text = match app.admin.restoring.take() {
+                Some((from, _)) => format!(
+                    "restored version {from} as version {version} · queue re-ranked · to take it back, V and restore version {}",
+                    version - 1
+                ),
+                None => format!("published rules version {version} · queue re-ranked"),
+            };
+            app.toast(text, false);
             return vec![Effect::LoadBook, Effect::LoadAdmin];
         }
         Action::WeightReverted(text) => {

@@ -56,7 +56,9 @@ impl PartialEq for AdminData {
 /// learned), time.
 type Labelled = (Vec<(RuleId, f32)>, bool, f64, Timestamp);
 
-/// The labelled outcomes that are still in force.
+/// The labelled outcomes that are still in force. An outcome that taught the model counts
+/// with the label it was learned with (an admin's later edit of the outcome map does not
+/// rewrite it); one that did not, with the current map.
 fn labelled(store: &Store) -> Result<Vec<Labelled>, StoreError> {
     let catalog = store.outcome_catalog()?;
     let mut out = Vec::new();
@@ -65,13 +67,11 @@ fn labelled(store: &Store) -> Result<Vec<Labelled>, StoreError> {
         if rec.undone {
             continue;
         }
-        let Some(kind) = catalog.find(&rec.outcome) else {
-            continue;
+        let positive = match (&rec.step, catalog.find(&rec.outcome)) {
+            (Some(step), _) => step.target >= 0.5,
+            (None, Some(kind)) if kind.label != Label::None => kind.label == Label::Positive,
+            _ => continue,
         };
-        if kind.label == Label::None {
-            continue;
-        }
-        let positive = kind.label == Label::Positive;
         let predicted = rec.step.as_ref().map_or(f64::NAN, |s| s.predicted);
         out.push((rec.snapshot, positive, predicted, rec.at));
     }

@@ -12,18 +12,22 @@ pub mod detail;
 pub mod keymap;
 pub mod learning;
 pub mod log_form;
+pub mod outcome_editor;
 pub mod queue;
 mod router;
 pub mod run;
 pub mod scoring;
 pub mod search;
 pub mod text_input;
+pub mod versions;
 mod views;
 
 #[cfg(test)]
 mod admin_tests;
 #[cfg(test)]
 mod board_tests;
+#[cfg(test)]
+mod picker_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -62,6 +66,8 @@ pub enum Overlay {
     Log(LogForm),
     Search(SearchState),
     RuleForm(admin::RuleForm),
+    Versions(versions::VersionPicker),
+    Outcomes(outcome_editor::OutcomeEditor),
 }
 
 /// A short message at the bottom; `error` ones are drawn in the negative colour.
@@ -228,6 +234,16 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     if !matches!(action, Action::Tick(_)) {
         app.dirty = true;
     }
+    // A publish, restore or weight revert reloads the book to re-rank it: the admin stays in
+    // the rules view (to preview, publish or restore again) instead of landing on the queue.
+    if app.screen == Screen::Rules && matches!(action, Action::BookLoaded(_)) {
+        app.screen = Screen::Queue;
+        let effects = update(app, action);
+        if app.screen == Screen::Queue {
+            app.screen = Screen::Rules;
+        }
+        return effects;
+    }
     if app.screen == Screen::Rules
         && let Some(effects) = admin::on_action(app, &action)
     {
@@ -259,6 +275,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         AdminLoaded(_) | PreviewReady(_) | RulesPublished(_) | WeightReverted(_) => {
             admin::on_loaded(app, action)
         }
+        EditOutcomes if app.screen == Screen::Rules => outcome_editor::open(app),
+        EditOutcomes => vec![],
+        VersionsLoaded(versions) => {
+            versions::on_loaded(app, versions);
+            vec![]
+        }
+        OutcomesSaved(catalog) => outcome_editor::on_saved(app, *catalog),
         DashboardLoaded(d) => {
             app.status = None;
             app.dashboard = Some(*d);

@@ -65,6 +65,8 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             vec![]
         }
         Some(Overlay::RuleForm(form)) => super::admin::on_form_key(app, form, key),
+        Some(Overlay::Versions(picker)) => super::versions::on_key(app, picker, key),
+        Some(Overlay::Outcomes(editor)) => super::outcome_editor::on_key(app, editor, key),
         other => {
             app.overlay = other;
             match app.config.keymap.action_for(app.key_mode(), &key) {

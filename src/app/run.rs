@@ -414,6 +414,16 @@ impl Session {
                 Err(e) => Action::Failed(format!("restore failed: {e}")),
             }),
             Effect::RevertWeight { rule, to } => Some(self.revert_weight(rule, to, now)),
+            Effect::LoadVersions => Some(match self.store.rule_version_summaries() {
+                Ok(v) => Action::VersionsLoaded(v),
+                Err(e) => Action::Failed(format!("rules versions: {e}")),
+            }),
+            Effect::SaveOutcomes(catalog) => {
+                Some(match self.store.save_outcome_catalog(&catalog) {
+                    Ok(()) => Action::OutcomesSaved(Box::new(catalog)),
+                    Err(e) => Action::Failed(format!("outcome map not saved: {e}")),
+                })
+            }
         }
     }
 

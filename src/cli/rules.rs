@@ -13,6 +13,9 @@ use crate::store::rules::RulesError;
 pub fn run(store: &Store, action: &RulesCommand, now: Timestamp) -> CliResult {
     match action {
         RulesCommand::List { format } => list(store, *format, now),
+        RulesCommand::Versions { .. } | RulesCommand::Restore { .. } => {
+            super::versions::run(store, action, now)
+        }
         RulesCommand::History { .. }
         | RulesCommand::Revert { .. }
         | RulesCommand::Suggest { .. } => super::learning::run(store, action, now),

@@ -1,6 +1,7 @@
 //! The sled database: trees, schema version, durable writes, and typed access to stored data.
 
 pub mod backup;
+pub mod catalog;
 pub mod codec;
 pub mod demo;
 pub mod export;
@@ -11,6 +12,7 @@ pub mod paths;
 mod records;
 pub mod rules;
 pub mod stage;
+pub mod versions;
 pub mod worklog;
 
 use std::fs::File;

@@ -7,13 +7,17 @@ pub mod dashboard;
 pub mod detail;
 pub mod help;
 pub mod log_outcome;
+pub mod outcomes;
 pub mod queue;
 pub mod rules;
 pub mod search;
 pub mod text_input;
 pub mod theme;
+pub mod versions;
 pub mod welcome;
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod board_tests;
 #[cfg(test)]
@@ -95,6 +99,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
             if let Some(pos) = rules::render_form(form, theme, body, frame.buffer_mut()) {
                 frame.set_cursor_position(pos);
             }
+        }
+        Some(Overlay::Versions(picker)) => {
+            versions::render(picker, theme, body, frame.buffer_mut());
+        }
+        Some(Overlay::Outcomes(editor)) => {
+            outcomes::render(editor, &app.book.catalog, theme, body, frame.buffer_mut());
         }
         Some(Overlay::Search(state)) => {
             let cursor = search::render(state, &app.book, theme, body, frame.buffer_mut());
