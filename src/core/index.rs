@@ -60,6 +60,9 @@ pub struct LeadIndex {
     due: Vec<Timestamp>,
     /// i64::MIN when the lead is not a fresh-inbound candidate.
     fresh_until: Vec<Timestamp>,
+    /// An upper bound of the row's queue key at any time and probability (deal value × every
+    /// boost it could get), rounded up: top-K passes over most rows reading only this.
+    ceiling: Vec<f32>,
     stage: Vec<u8>,
     owner: Vec<u16>,
     activations: Vec<Box<[(RuleId, f32)]>>,
@@ -115,6 +118,7 @@ impl LeadIndex {
             deal_value: Vec::new(),
             due: Vec::new(),
             fresh_until: Vec::new(),
+            ceiling: Vec::new(),
             stage: Vec::new(),
             owner: Vec::new(),
             activations: Vec::new(),
@@ -201,6 +205,7 @@ impl LeadIndex {
                 self.deal_value.push(f64::NAN);
                 self.due.push(i64::MAX);
                 self.fresh_until.push(i64::MIN);
+                self.ceiling.push(f32::INFINITY);
                 self.stage.push(0);
                 self.owner.push(0);
                 self.activations.push(Box::default());
@@ -215,6 +220,7 @@ impl LeadIndex {
         self.deal_value[r] = facts.deal_value.unwrap_or(f64::NAN);
         self.due[r] = facts.due.unwrap_or(i64::MAX);
         self.fresh_until[r] = facts.fresh_until.unwrap_or(i64::MIN);
+        self.ceiling[r] = self.ceiling_of(r);
         self.stage[r] = stage;
         self.owner[r] = owner;
         self.activations[r] = acts;
@@ -379,13 +385,29 @@ impl LeadIndex {
         base * overdue * fresh
     }
 
+    /// [`LeadIndex::key_bound`] over all times: every boost the row could ever get, as an
+    /// f32 rounded up so that it never falls below the f64 bound.
+    fn ceiling_of(&self, r: usize) -> f32 {
+        let v = self.deal_value[r];
+        let mut bound = if v.is_nan() { 1.0 } else { v };
+        if self.due[r] != i64::MAX {
+            bound *= self.cfg.overdue_boost.max(1.0);
+        }
+        if self.fresh_until[r] != i64::MIN {
+            bound *= self.cfg.fresh_inbound_boost.max(1.0);
+        }
+        let c = bound as f32;
+        if (c as f64) < bound { c.next_up() } else { c }
+    }
+
     /// One lead's queue entry (priority at `now`).
     pub fn entry(&self, id: LeadId, now: Timestamp) -> Option<QueueEntry> {
         self.row_of(id).map(|r| self.entry_at(r, now))
     }
 
     /// The `k` leads of highest priority passing `filter`, best first (ties: lower id first).
-    /// A heap of `k` over one pass, not a sort of every lead.
+    /// A heap of `k` over one pass, not a sort of every lead; most rows are passed over after
+    /// reading only their ceiling (one contiguous array).
     pub fn top(&self, k: usize, filter: &QueueFilter, now: Timestamp) -> Vec<QueueEntry> {
         let Some(pass) = self.row_filter(filter) else {
             return Vec::new();
@@ -393,33 +415,20 @@ impl LeadIndex {
         if k == 0 {
             return Vec::new();
         }
+        // Ceilings bound keys only for non-negative boosts; otherwise every row is looked at.
         let prune = self.cfg.overdue_boost >= 0.0 && self.cfg.fresh_inbound_boost >= 0.0;
-        let mut heap: BinaryHeap<Reverse<(OrdKey, Reverse<LeadId>, Row)>> =
-            BinaryHeap::with_capacity(k + 1);
-        for r in 0..self.ids.len() {
-            if !pass.pass(self, r) {
+        let mut page = Page {
+            heap: BinaryHeap::with_capacity(k + 1),
+            k,
+            floor: f32::NEG_INFINITY,
+        };
+        for (r, &ceiling) in self.ceiling.iter().enumerate() {
+            if prune && ceiling < page.floor {
                 continue;
             }
-            // p ≤ 1, so value × boosts bounds the key: most leads are passed over
-            // without computing their probability.
-            if prune
-                && heap.len() == k
-                && heap
-                    .peek()
-                    .is_some_and(|Reverse((min, _, _))| self.key_bound(r, now) < min.0)
-            {
-                continue;
-            }
-            let e = self.entry_at(r, now);
-            let item = Reverse((OrdKey(e.priority.key), Reverse(e.id), r as Row));
-            if heap.len() < k {
-                heap.push(item);
-            } else if heap.peek().is_some_and(|min| item < *min) {
-                heap.pop();
-                heap.push(item);
-            }
+            page.offer(self, &pass, r, now, prune);
         }
-        let mut out: Vec<Reverse<(OrdKey, Reverse<LeadId>, Row)>> = heap.into_vec();
+        let mut out = page.heap.into_vec();
         out.sort_unstable();
         out.into_iter()
             .map(|Reverse((_, _, r))| self.entry_at(r as usize, now))
@@ -467,6 +476,7 @@ impl LeadIndex {
             + self.deal_value.capacity() * 8
             + self.due.capacity() * 8
             + self.fresh_until.capacity() * 8
+            + self.ceiling.capacity() * 4
             + self.stage.capacity()
             + self.owner.capacity() * 2
             + self.activations.capacity() * size_of::<Box<[(RuleId, f32)]>>()
@@ -483,6 +493,51 @@ impl LeadIndex {
         let by_id = self.by_id.capacity() * (size_of::<(LeadId, Row)>() + 1);
         let postings: usize = self.postings.values().map(|v| v.capacity() * 8).sum();
         vecs + boxed + by_id + postings
+    }
+}
+
+type PageItem = Reverse<(OrdKey, Reverse<LeadId>, Row)>;
+
+/// The best `k` rows seen so far, as a min-heap.
+struct Page {
+    heap: BinaryHeap<PageItem>,
+    k: usize,
+    /// The heap's minimum key rounded down to f32 once the heap is full: a row whose
+    /// ceiling is below it cannot enter.
+    floor: f32,
+}
+
+impl Page {
+    #[inline]
+    fn offer(&mut self, ix: &LeadIndex, pass: &RowFilter, r: usize, now: Timestamp, prune: bool) {
+        if !pass.pass(ix, r) {
+            return;
+        }
+        // p ≤ 1, so value × boosts bounds the key: most rows that get here are passed
+        // over without computing their probability.
+        if prune
+            && self.heap.len() == self.k
+            && self
+                .heap
+                .peek()
+                .is_some_and(|Reverse((min, _, _))| ix.key_bound(r, now) < min.0)
+        {
+            return;
+        }
+        let e = ix.entry_at(r, now);
+        let item = Reverse((OrdKey(e.priority.key), Reverse(e.id), r as Row));
+        if self.heap.len() < self.k {
+            self.heap.push(item);
+        } else if self.heap.peek().is_some_and(|min| item < *min) {
+            self.heap.pop();
+            self.heap.push(item);
+        }
+        if self.heap.len() == self.k
+            && let Some(Reverse((min, _, _))) = self.heap.peek()
+        {
+            let m = min.0 as f32;
+            self.floor = if (m as f64) > min.0 { m.next_down() } else { m };
+        }
     }
 }
 

@@ -268,3 +268,75 @@ proptest! {
         }
     }
 }
+
+/// The queue page, which skips rows by their ceiling, equals the first `k` of a full sort,
+/// before and after rows are rewritten with other values and follow-ups.
+#[test]
+fn top_k_by_ceiling_equals_a_full_sort_across_rewrites() {
+    let card = card();
+    let mut index = LeadIndex::new(&card, &Pipeline::default(), PriorityConfig::default(), NOW);
+    let mut rng = crate::core::rng::SeededRng::new(5);
+    let mut owners: HashMap<LeadId, &str> = HashMap::new();
+    let write = |index: &mut LeadIndex,
+                 owners: &mut HashMap<LeadId, &str>,
+                 rng: &mut crate::core::rng::SeededRng,
+                 id: u64| {
+        let owner = if rng.chance(0.5) { "ana" } else { "bo" };
+        owners.insert(id, owner);
+        let mut l = lead(
+            id,
+            if rng.chance(0.3) {
+                "VP Sales"
+            } else {
+                "Analyst"
+            },
+            rng.range(1, 5000) as u32,
+            owner,
+            "New",
+        );
+        l.deal_value = rng.chance(0.6).then(|| rng.range(100, 90_000) as f64);
+        l.next_action = rng.chance(0.3).then(|| NextAction {
+            due: NOW + rng.range(-48, 48) * HOUR,
+            note: String::new(),
+        });
+        index.upsert(&card, &l, SignalSummary::default());
+    };
+    let check = |index: &LeadIndex, owners: &HashMap<LeadId, &str>| {
+        for (filter, k) in [
+            (QueueFilter::default(), 1),
+            (QueueFilter::default(), 25),
+            (
+                QueueFilter {
+                    owner: Some("bo".into()),
+                    ..QueueFilter::default()
+                },
+                40,
+            ),
+        ] {
+            let mut all: Vec<QueueEntry> = owners
+                .iter()
+                .filter(|(_, o)| filter.owner.as_deref().is_none_or(|f| f == **o))
+                .filter_map(|(id, _)| index.entry(*id, NOW))
+                .collect();
+            all.sort_by(|a, b| {
+                b.priority
+                    .key
+                    .total_cmp(&a.priority.key)
+                    .then(a.id.cmp(&b.id))
+            });
+            let want: Vec<LeadId> = all.iter().take(k).map(|e| e.id).collect();
+            let got: Vec<LeadId> = index.top(k, &filter, NOW).iter().map(|e| e.id).collect();
+            assert_eq!(got, want, "k = {k}, filter = {filter:?}");
+        }
+    };
+    for id in 1..=9_000 {
+        write(&mut index, &mut owners, &mut rng, id);
+    }
+    check(&index, &owners);
+    // Rewritten rows: their ceilings move up and down.
+    for _ in 0..500 {
+        let id = rng.range(1, 9_000) as u64;
+        write(&mut index, &mut owners, &mut rng, id);
+    }
+    check(&index, &owners);
+}
