@@ -152,10 +152,7 @@ fn number_and_learn(store: &Store, staged: Vec<([u8; 24], Vec<u8>)>) -> Result<(
         })?;
         rec.seq = seq;
         learner.step(&mut rec);
-        store
-            .outcomes
-            .insert(seq.to_be_bytes(), codec::encode(&rec))
-            .map_err(|e| store.sled_error(e))?;
+        store.put_outcome(&rec)?;
     }
     learner.finish(store)?;
     Ok(())

@@ -22,10 +22,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::core::model::{LeadId, Pipeline, Timestamp};
-use crate::core::outcome::OutcomeCatalog;
+use crate::core::outcome::{OutcomeCatalog, OutcomeRecord};
 
 /// The schema this build writes. Opening a database with a larger one is refused.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 /// Counts durable flushes; mirrored in [`GENERATION_FILE`] to detect lost writes.
@@ -80,6 +80,9 @@ pub struct Store {
     #[allow(dead_code)] // filled by learning (weights and their history)
     pub(crate) weights: sled::Tree,
     pub(crate) outcomes: sled::Tree,
+    /// Key: lead id ++ outcome sequence number, empty value: a lead's outcomes without a
+    /// scan of every outcome (schema 2).
+    pub(crate) lead_outcomes: sled::Tree,
     pub(crate) meta: sled::Tree,
 }
 
@@ -160,6 +163,7 @@ impl Store {
             rules: tree("rules")?,
             weights: tree("weights")?,
             outcomes: tree("outcomes")?,
+            lead_outcomes: tree("lead_outcomes")?,
             meta: tree("meta")?,
             data_file: std::sync::Arc::new(data_file),
             db,
@@ -214,6 +218,9 @@ impl Store {
                         found,
                     });
                 }
+                if found < 2 {
+                    self.index_outcomes_by_lead()?;
+                }
                 Ok(())
             }
             None => {
@@ -235,6 +242,23 @@ impl Store {
                 self.flush()
             }
         }
+    }
+
+    /// Schema 1 → 2: fills the per-lead outcome index from the outcomes, then records the
+    /// new schema; durable before the database is used.
+    fn index_outcomes_by_lead(&self) -> Result<()> {
+        for item in self.outcomes.iter() {
+            let (k, v) = item.map_err(|e| self.sled_error(e))?;
+            let rec: OutcomeRecord =
+                codec::decode(&v).map_err(|e| self.decode_error(&self.outcomes, &k, e))?;
+            self.lead_outcomes
+                .insert(lead_outcome_key(rec.lead, rec.seq), &[])
+                .map_err(|e| self.sled_error(e))?;
+        }
+        self.meta
+            .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+            .map_err(|e| self.sled_error(e))?;
+        self.flush()
     }
 
     pub fn path(&self) -> &Path {
@@ -380,6 +404,14 @@ impl Store {
     pub fn set_outcome_catalog(&self, c: &OutcomeCatalog) -> Result<()> {
         self.put_value(&self.meta, META_OUTCOMES, c)
     }
+}
+
+/// The key of one outcome in the per-lead outcome index.
+pub(crate) fn lead_outcome_key(lead: LeadId, seq: u64) -> [u8; 16] {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&lead.to_be_bytes());
+    key[8..].copy_from_slice(&seq.to_be_bytes());
+    key
 }
 
 /// sled 0.34 writes a snapshot to `snap.<lsn>.generating` and renames it when complete, but

@@ -1,7 +1,7 @@
 //! Typed access to the book's records: leads (with their email index), accounts, activity
 //! timelines and logged outcomes.
 
-use super::{META_NEXT_OUTCOME, Result, Store, StoreError, codec, time_key};
+use super::{META_NEXT_OUTCOME, Result, Store, StoreError, codec, lead_outcome_key, time_key};
 use crate::core::model::{Account, Activity, Lead, LeadId, normalise_email};
 use crate::core::outcome::OutcomeRecord;
 
@@ -207,7 +207,11 @@ impl Store {
     }
 
     pub fn put_outcome(&self, o: &OutcomeRecord) -> Result<()> {
-        self.put_value(&self.outcomes, &o.seq.to_be_bytes(), o)
+        self.put_value(&self.outcomes, &o.seq.to_be_bytes(), o)?;
+        self.lead_outcomes
+            .insert(lead_outcome_key(o.lead, o.seq), &[])
+            .map(drop)
+            .map_err(|e| self.sled_error(e))
     }
 
     pub fn outcome(&self, seq: u64) -> Result<Option<OutcomeRecord>> {
@@ -222,9 +226,20 @@ impl Store {
         })
     }
 
+    /// A lead's outcomes in the order they were logged, undone ones included (read through
+    /// the per-lead index: a handful of reads, not a scan of every outcome).
     pub fn outcomes_of(&self, lead: LeadId) -> Result<Vec<OutcomeRecord>> {
-        self.outcomes()
-            .filter(|o| o.as_ref().map_or(true, |o| o.lead == lead))
-            .collect()
+        let mut out = Vec::new();
+        for item in self.lead_outcomes.scan_prefix(lead.to_be_bytes()) {
+            let (k, _) = item.map_err(|e| self.sled_error(e))?;
+            let seq = <[u8; 8]>::try_from(&k[8..])
+                .map(u64::from_be_bytes)
+                .map_err(|_| self.corrupt("lead_outcomes", "key is not lead ++ sequence"))?;
+            match self.outcome(seq)? {
+                Some(o) => out.push(o),
+                None => tracing::warn!(lead, seq, "indexed outcome is missing"),
+            }
+        }
+        Ok(out)
     }
 }

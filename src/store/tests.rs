@@ -265,3 +265,56 @@ fn an_unfinished_snapshot_is_left_alone_while_the_database_is_held() {
     assert!(matches!(Store::open(&path), Err(StoreError::Locked { .. })));
     assert!(junk.exists());
 }
+
+/// A database from before the per-lead outcome index (schema 1) gets the index built when it
+/// is opened, so a lead's outcomes are found without scanning every outcome.
+#[test]
+fn a_schema_1_book_gets_its_outcomes_indexed_by_lead_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let outcome = |seq, lead| crate::core::outcome::OutcomeRecord {
+        seq,
+        lead,
+        outcome: "no_answer".into(),
+        at: 1_795_651_200 + seq as i64,
+        note: String::new(),
+        value: None,
+        follow_up: None,
+        snapshot: Vec::new(),
+        step: None,
+        stage_before: "New".into(),
+        stage_entered_before: 0,
+        next_action_before: None,
+        deal_value_before: None,
+        undone: false,
+    };
+    {
+        let store = Store::open(&path).unwrap();
+        for (seq, lead) in [(1, 7), (2, 9), (3, 7), (4, 9), (5, 7)] {
+            store.put_outcome(&outcome(seq, lead)).unwrap();
+        }
+        let of_7: Vec<u64> = store
+            .outcomes_of(7)
+            .unwrap()
+            .iter()
+            .map(|o| o.seq)
+            .collect();
+        assert_eq!(of_7, [1, 3, 5]);
+        // As schema 1 wrote it: no index, schema 1.
+        store.lead_outcomes.clear().unwrap();
+        store.meta.insert(META_SCHEMA, &1u32.to_be_bytes()).unwrap();
+        store.flush().unwrap();
+        assert!(store.outcomes_of(7).unwrap().is_empty());
+    }
+    let store = Store::open(&path).unwrap();
+    let of_9: Vec<u64> = store
+        .outcomes_of(9)
+        .unwrap()
+        .iter()
+        .map(|o| o.seq)
+        .collect();
+    assert_eq!(of_9, [2, 4]);
+    assert_eq!(store.outcomes_of(7).unwrap().len(), 3);
+    let schema = store.meta.get(META_SCHEMA).unwrap().unwrap();
+    assert_eq!(schema.as_ref(), &SCHEMA_VERSION.to_be_bytes());
+}

@@ -8,7 +8,7 @@ use crate::core::learn::{Priors, learn};
 use crate::core::model::{Activity, ActivityKind, DAY, LeadId, NextAction, Timestamp};
 use crate::core::outcome::{OutcomeRecord, OutcomeType};
 use crate::store::learning::{LearningWrite, WeightCause, WeightEvent, event_key};
-use crate::store::{Store, StoreError, codec};
+use crate::store::{Store, StoreError, codec, lead_outcome_key};
 
 /// What a rep logs about a lead.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -310,13 +310,15 @@ fn write_atomically(
         &store.outcomes,
         &store.activities,
         &store.weights,
+        &store.lead_outcomes,
     )
-        .transaction(|(leads, outcomes, activities, weights)| {
+        .transaction(|(leads, outcomes, activities, weights, lead_outcomes)| {
             leads.insert(&lead.id.to_be_bytes(), lead_bytes.as_slice())?;
             for (k, v) in &learning.outcomes {
                 outcomes.insert(k.as_slice(), v.as_slice())?;
             }
             outcomes.insert(&rec.seq.to_be_bytes(), rec_bytes.as_slice())?;
+            lead_outcomes.insert(&lead_outcome_key(rec.lead, rec.seq), &[])?;
             for k in &learning.removes {
                 weights.remove(k.as_slice())?;
             }
