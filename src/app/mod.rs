@@ -79,6 +79,8 @@ pub struct Toast {
 }
 
 const TOAST_SECS: i64 = 6;
+/// How often the console moves scores to the current time (engagement decay, counter windows).
+const DECAY_STEP_SECS: i64 = 300;
 
 #[derive(Clone, Debug)]
 pub struct App {
@@ -411,6 +413,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Tick(now) => {
             let minute_changed = now / 60 != app.now / 60;
+            // Scores age: decay and counter windows move every few minutes, not per tick.
+            if now / DECAY_STEP_SECS != app.now / DECAY_STEP_SECS
+                && let Some(scoring) = app.scoring.as_mut()
+            {
+                scoring.advance(&app.book, now);
+            }
             app.now = now;
             if app.toast.as_ref().is_some_and(|t| t.until <= now) {
                 app.toast = None;

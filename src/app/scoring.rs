@@ -47,6 +47,18 @@ impl Scoring {
         Scoring { card, index }
     }
 
+    /// Moves the scores to `now`: engagement decay for every lead, and the leads whose rule
+    /// matches may have changed with time alone (a visit leaving `visits(30d)`) re-scored
+    /// from the book in memory.
+    pub fn advance(&mut self, book: &Book, now: Timestamp) {
+        for id in self.index.refresh(&self.card, now) {
+            if let Some(lead) = book.lead(id) {
+                let signals = self.index.signals(id).cloned().unwrap_or_default();
+                self.index.upsert(&self.card, lead, signals);
+            }
+        }
+    }
+
     /// The workable leads (book indices) in queue order, with their priority.
     pub fn rank(&self, book: &Book, now: Timestamp) -> (Vec<usize>, Vec<Option<QueuePriority>>) {
         self.index

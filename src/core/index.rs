@@ -5,9 +5,9 @@
 //! owner, due time, deal value, the lowercase search text and the lead's compact signals.
 //! Time decay of engagement rules is recomputed from those signals ([`LeadIndex::refresh`])
 //! without reading the database. Which rules match is decided when a lead is indexed
-//! ([`LeadIndex::upsert`]); a lead whose match set may change with time alone (a counter
-//! window sliding past an old event) is re-evaluated when it is next written or the index is
-//! rebuilt. Publishing a new rule set means a rebuild.
+//! ([`LeadIndex::upsert`]); when the clock moves, `refresh` names the leads whose match set
+//! may have changed with time alone (an event leaving a counter window), for the caller to
+//! upsert again. Publishing a new rule set means a rebuild.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -280,9 +280,30 @@ impl LeadIndex {
     }
 
     /// Moves the index's clock to `now`: re-decays every engagement activation from the
-    /// lead's stored signals (no database reads) and updates sums and postings.
-    pub fn refresh(&mut self, card: &Scorecard, now: Timestamp) {
+    /// lead's stored signals (no database reads) and updates sums and postings. Returns the
+    /// leads whose match set may have changed with time alone — an event crossed a counter
+    /// window or a `last(…)` age of a rule — for the caller to [`LeadIndex::upsert`] again.
+    pub fn refresh(&mut self, card: &Scorecard, now: Timestamp) -> Vec<LeadId> {
+        let before = self.now;
         self.now = now;
+        let horizons = card.time_horizons();
+        let stale: Vec<LeadId> = if now > before && !horizons.is_empty() {
+            (0..self.ids.len())
+                .filter(|&r| {
+                    horizons
+                        .iter()
+                        .any(|h| self.signals[r].any_between(before - h, now - h))
+                })
+                .map(|r| self.ids[r])
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.redecay(card, now);
+        stale
+    }
+
+    fn redecay(&mut self, card: &Scorecard, now: Timestamp) {
         let masks: HashMap<RuleId, u8> = self
             .postings
             .keys()

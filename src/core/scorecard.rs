@@ -138,6 +138,17 @@ impl Scorecard {
         out
     }
 
+    /// The ages (seconds) at which an enabled rule's match can change with time alone, sorted.
+    pub fn time_horizons(&self) -> Vec<i64> {
+        let mut out = Vec::new();
+        for r in self.rules() {
+            r.condition.time_horizons(&mut out);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// The rules a lead matched when `rec` was logged: the lead with the stage, next action
     /// and deal value it had then, and only the signals it had given by then. This is the
     /// feature snapshot learning uses for an outcome recorded after the fact.

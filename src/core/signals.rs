@@ -93,6 +93,14 @@ impl SignalSummary {
         &slice[..end]
     }
 
+    /// Whether any event, of any kind, happened after `from` and at or before `to`.
+    pub fn any_between(&self, from: Timestamp, to: Timestamp) -> bool {
+        self.events.iter().any(|e| {
+            let t = unpack_time(*e);
+            from < t && t <= to
+        })
+    }
+
     /// How many `signal` events happened in the `window` seconds up to `now`, and the newest.
     pub fn count(&self, signal: Signal, window: i64, now: Timestamp) -> (usize, Option<Timestamp>) {
         let times = self.times_until(signal, now);

@@ -202,6 +202,33 @@ pub enum Expr {
     },
 }
 
+/// The ages at which the condition's truth can change with time alone: each counter's window
+/// (`visits(30d)`: an event 30 days old leaves it) and each duration `last(…)` is compared
+/// with. Added to `out`, unsorted.
+pub fn time_horizons(expr: &Expr, out: &mut Vec<i64>) {
+    let operand = match expr {
+        Expr::And(a, b) | Expr::Or(a, b) => {
+            time_horizons(a, out);
+            time_horizons(b, out);
+            return;
+        }
+        Expr::Not(a) => return time_horizons(a, out),
+        Expr::Compare { operand, value, .. } => {
+            if let (Operand::Last { .. }, Literal::Duration(d)) = (operand, value) {
+                out.push(*d);
+            }
+            operand
+        }
+        Expr::In { operand, .. }
+        | Expr::Regex { operand, .. }
+        | Expr::Contains { operand, .. }
+        | Expr::Missing { operand, .. } => operand,
+    };
+    if let Operand::Counter { window, .. } = operand {
+        out.push(*window);
+    }
+}
+
 /// The signal kinds a condition looks at (its counters and `last(…)`), as a mask.
 pub fn signal_mask(expr: &Expr) -> u8 {
     let of = |o: &Operand| match o {

@@ -114,6 +114,11 @@ impl Condition {
         eval::matches(&self.expr, facts)
     }
 
+    /// The ages at which the condition's truth can change with time alone, unsorted.
+    pub fn time_horizons(&self, out: &mut Vec<i64>) {
+        condition::time_horizons(&self.expr, out);
+    }
+
     /// Phrases naming the values that decided the condition for this lead.
     pub fn evidence(&self, facts: &LeadFacts<'_>) -> Vec<String> {
         let mut out = Vec::new();
