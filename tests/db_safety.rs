@@ -196,6 +196,7 @@ fn bit_flipped_books_are_refused_in_one_line_or_read_whole_never_a_panic() {
         let at = bytes.len() * i / 9;
         bytes[at] ^= 0x5a;
         std::fs::write(copy.join("db"), &bytes).unwrap();
+        let before = snapshot(&copy);
         let out = leadq(&copy, &["list", "--top", "1000", "--format", "json"]);
         if out.status.success() {
             // Not detected: then it must be harmless — every lead still there.
@@ -204,6 +205,7 @@ fn bit_flipped_books_are_refused_in_one_line_or_read_whole_never_a_panic() {
         } else {
             let err = assert_one_line_failure(&out, &format!("flip {i}"));
             assert!(err.contains("leadq restore"), "flip {i}: {err}");
+            assert_same_files(&snapshot(&copy), &before, &format!("refused flip {i}"));
             refused += 1;
         }
     }
