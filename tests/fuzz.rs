@@ -189,6 +189,8 @@ proptest! {
         text in prop_oneof![
             "\\PC{0,24}",
             "(today|tomorrow|tmr|mon|fri|sunday|[0-9]{1,6}[mhdw]|[0-9]{4}-[0-9]{2}-[0-9]{2})( [0-9]{1,2}:[0-9]{2})?",
+            // Zones (`+hh:mm`) with anything after the sign.
+            "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{1,2}:[0-9]{2}[+-]\\PC{0,5}",
         ],
         now in 0i64..4_102_444_800, // 1970 .. 2100
     ) {
@@ -322,6 +324,16 @@ fn found_inputs_stay_fixed() {
     // Year 0 was accepted as a follow-up.
     assert!(parse_follow_up("0000-01-01", 0).is_err());
     assert!(parse_follow_up("522w", 0).is_err());
+    // cargo-fuzz (follow_up): a zone of four bytes but not four digits, here a three-byte
+    // character and a digit, was sliced through the character and panicked — in follow-ups
+    // and in every date cell of an imported CSV.
+    assert!(parse_follow_up("2024-03-05 1-\u{1691}0", 0).is_err());
+    assert!(leadq::core::clock::parse_date("2024-03-05 10:00+\u{1691}0").is_none());
+    assert!(parse_follow_up("3910/08/020^^u^uot-\u{4}\u{1691}", 0).is_err());
     let dir = tempfile::tempdir().unwrap();
+    check_import(
+        dir.path(),
+        "name,email,signed up\nAna,ana@example.com,2024-03-05 10:00+\u{1691}0\n".as_bytes(),
+    );
     check_import(dir.path(), b",\r;");
 }
