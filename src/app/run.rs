@@ -95,6 +95,9 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
     tracing::info!(db = %opts.db.display(), "console opened");
     let exit_after_first_frame =
         std::env::var("LEADQ_EXIT_AFTER_FIRST_FRAME").is_ok_and(|v| v == "1");
+    // Test hook for the crash path (terminal restored, log named): panic after the first frame.
+    let panic_after_first_frame =
+        std::env::var("LEADQ_PANIC_AFTER_FIRST_FRAME").is_ok_and(|v| v == "1");
 
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
@@ -130,6 +133,9 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
             app.dirty = false;
             if exit_after_first_frame && app.screen != Screen::Loading {
                 break;
+            }
+            if panic_after_first_frame && app.screen != Screen::Loading {
+                panic!("LEADQ_PANIC_AFTER_FIRST_FRAME is set");
             }
         }
         let action = match pending.pop_front() {

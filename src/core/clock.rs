@@ -77,7 +77,8 @@ pub fn parse_date(text: &str) -> Option<Timestamp> {
         let (c, z) = rest.split_at(pos);
         let sign = if z.starts_with('-') { -1 } else { 1 };
         let digits: String = z[1..].chars().filter(|c| *c != ':').collect();
-        if digits.len() != 4 {
+        // Digits only: a 4-byte zone like `ᚑ0` once sliced through a character and panicked.
+        if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         let h: i64 = digits[..2].parse().ok()?;

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod export;
 pub mod history;
 pub mod import;
+mod integrity;
 pub mod learning;
 pub mod paths;
 mod records;
@@ -84,6 +85,8 @@ pub struct Store {
     /// scan of every outcome (schema 2).
     pub(crate) lead_outcomes: sled::Tree,
     pub(crate) meta: sled::Tree,
+    /// Seals the files when the last clone closes; declared last so sled closes first.
+    _seal: std::sync::Arc<integrity::CloseSeal>,
 }
 
 impl std::fmt::Debug for Store {
@@ -102,8 +105,23 @@ impl Store {
     ///
     /// Fails with [`StoreError::Locked`] when another process has it open, with
     /// [`StoreError::NewerSchema`] for data of a newer leadq, and never writes to a database
-    /// it refuses.
+    /// it refuses: unless its files are as the last clean close left them, a copy is opened
+    /// first, because sled's recovery rewrites a damaged log before leadq can refuse it.
     pub fn open(path: &Path) -> Result<Store> {
+        paths::create_private_dir(path).map_err(|source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        remove_unfinished_snapshots(path).map_err(|source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        integrity::check_before_open(path)?;
+        Store::open_unchecked(path)
+    }
+
+    /// Opens the database at `path` with sled right away (see [`Store::open`]).
+    fn open_unchecked(path: &Path) -> Result<Store> {
         let io = |source| StoreError::Io {
             path: path.to_path_buf(),
             source,
@@ -165,6 +183,7 @@ impl Store {
             outcomes: tree("outcomes")?,
             lead_outcomes: tree("lead_outcomes")?,
             meta: tree("meta")?,
+            _seal: std::sync::Arc::new(integrity::CloseSeal::new(path)),
             data_file: std::sync::Arc::new(data_file),
             db,
         };

@@ -111,6 +111,30 @@ impl Console {
         self.writer.flush().unwrap();
     }
 
+    /// Resizes the terminal (the console gets SIGWINCH) and the parsed screen with it. The
+    /// parsed screen stays at least 2 columns wide: vt100 0.16 overflows on a wide character
+    /// in a 1-column screen (a bug of the parser, not of the console).
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.screen
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows, cols.max(2));
+        self._master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
+    /// True while the console has not exited.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
     pub fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {

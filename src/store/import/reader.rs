@@ -173,6 +173,11 @@ pub struct RecordReader<R> {
     eof: bool,
     at_file_start: bool,
     read_total: u64,
+    /// The line the next byte is on. csv_core counts only `\n`, which numbered every row of a
+    /// CR-only file (old Mac exports) as line 1; here CR, LF and CRLF each end one line.
+    line: u64,
+    /// The last byte consumed was a CR (its LF, if one follows, ends no further line).
+    after_cr: bool,
 }
 
 impl<R: Read> RecordReader<R> {
@@ -186,6 +191,20 @@ impl<R: Read> RecordReader<R> {
             eof: false,
             at_file_start: true,
             read_total: 0,
+            line: 1,
+            after_cr: false,
+        }
+    }
+
+    /// Advances the line counter over bytes that were consumed.
+    fn count_lines(&mut self, consumed: std::ops::Range<usize>) {
+        for &b in &self.buf[consumed] {
+            match b {
+                b'\r' => self.line += 1,
+                b'\n' if !self.after_cr => self.line += 1,
+                _ => {}
+            }
+            self.after_cr = b == b'\r';
         }
     }
 
@@ -228,14 +247,13 @@ impl<R: Read> RecordReader<R> {
     pub fn read(&mut self, rec: &mut RawRecord) -> io::Result<bool> {
         // Skip blank lines ourselves so that the line counter points at the record's start.
         while self.fill()? {
-            match self.buf[self.start] {
-                b'\n' => self.core.set_line(self.core.line() + 1),
-                b'\r' => {}
-                _ => break,
+            if !matches!(self.buf[self.start], b'\n' | b'\r') {
+                break;
             }
+            self.count_lines(self.start..self.start + 1);
             self.start += 1;
         }
-        rec.line = self.core.line();
+        rec.line = self.line;
         rec.oversized = false;
         rec.len = 0;
         if rec.fields.len() < 4096 {
@@ -255,6 +273,9 @@ impl<R: Read> RecordReader<R> {
             let (res, nin, nout, nend) =
                 self.core
                     .read_record(input, &mut rec.fields[out..], &mut rec.ends[nends..]);
+            if more {
+                self.count_lines(self.start..self.start + nin);
+            }
             self.start += nin;
             out += nout;
             nends += nend;
@@ -334,6 +355,11 @@ mod tests {
         );
         let lf = records(b"h\n\"1\n2\n3\"\nnext\n");
         assert_eq!(lf[2], (5, vec!["next".to_string()]));
+        // Old Mac files end lines with CR alone; mixed endings count one line each.
+        let cr = records(b"h\r\"1\r2\",x\r\rnext\r\nlast\n");
+        let lines: Vec<u64> = cr.iter().map(|r| r.0).collect();
+        assert_eq!(lines, vec![1, 2, 5, 6]);
+        assert_eq!(cr[1].1, vec!["1\r2".to_string(), "x".into()]);
     }
 
     #[test]
