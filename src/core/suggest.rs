@@ -19,7 +19,10 @@ use crate::core::weights::points_from_weight;
 pub struct SuggestConfig {
     /// Rows a category or a missing value must cover to become a candidate.
     pub min_support: u64,
-    /// Quantile bins per numeric column.
+    /// Quantile bins per numeric column, at most (a column gets fewer when its bins would hold
+    /// under `min_support` rows each, or when ties merge cuts). Deciles: a scorecard's usual
+    /// fine classing, and for one-pass learning fine bins pay, since a bin's weight is learned
+    /// from the rows in it alone and coarse bins average away the shape of a strong number.
     pub bins: usize,
     /// Candidates below this information value are dropped when label statistics are known
     /// (0.02 is the usual "not predictive" line of credit scoring).
@@ -37,7 +40,7 @@ impl Default for SuggestConfig {
     fn default() -> Self {
         SuggestConfig {
             min_support: 20,
-            bins: 5,
+            bins: 10,
             min_information_value: 0.02,
             thresholds: false,
             skip_reference: true,
@@ -177,7 +180,9 @@ pub fn candidates(profiles: &[ColumnProfile], cfg: &SuggestConfig) -> Vec<Candid
     for p in profiles {
         let present = p.rows - p.missing;
         if p.is_numeric() {
-            let cuts = p.quantile_cuts(cfg.bins);
+            // Like any candidate, a bin should cover `min_support` rows.
+            let bins = cfg.bins.min((present / cfg.min_support.max(1)) as usize);
+            let cuts = p.quantile_cuts(bins);
             let mut bounds: Vec<Option<f64>> = vec![None];
             bounds.extend(cuts.iter().map(|&c| Some(c)));
             bounds.push(None);

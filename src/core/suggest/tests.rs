@@ -23,6 +23,8 @@ fn candidates_cover_frequent_categories_bins_and_missing() {
     let visits: Vec<Option<&str>> = visits.iter().map(|v| v.as_deref()).collect();
     let every = SuggestConfig {
         skip_reference: false,
+        bins: 5,
+        min_support: 15,
         ..SuggestConfig::default()
     };
     let profiles = [
@@ -48,13 +50,39 @@ fn candidates_cover_frequent_categories_bins_and_missing() {
     assert!(cands[5].test.matches(Some("3")) && !cands[5].test.matches(Some("4")));
     assert!(cands[3].test.matches(None) && !cands[0].test.matches(None));
     assert!(cands[2].test.matches(Some("Rare")) && !cands[2].test.matches(Some("google")));
-    // By default the reference levels (most frequent value, most populous bin) are left out.
-    let default: Vec<String> = candidates(&profiles, &SuggestConfig::default())
+    // When asked, the reference levels (most frequent value, most populous bin) are left out.
+    let skipping = SuggestConfig {
+        skip_reference: true,
+        ..every.clone()
+    };
+    let default: Vec<String> = candidates(&profiles, &skipping)
         .iter()
         .map(Candidate::condition)
         .collect();
     assert!(!default.contains(&conds[0]) && default.contains(&conds[1]));
     assert_eq!(default.len(), conds.len() - 2);
+    // A number gets fewer bins when its bins would cover under `min_support` rows each: 99
+    // values and a support of 20 allow 4 bins at most, not the 10 asked for.
+    let coarse = SuggestConfig {
+        bins: 10,
+        min_support: 20,
+        skip_reference: false,
+        ..SuggestConfig::default()
+    };
+    let bins = candidates(&profiles[1..], &coarse)
+        .iter()
+        .filter(|c| matches!(c.test, Test::Range { .. }))
+        .count();
+    assert_eq!(bins, 4);
+    let fine = SuggestConfig {
+        min_support: 5,
+        ..coarse
+    };
+    let bins = candidates(&profiles[1..], &fine)
+        .iter()
+        .filter(|c| matches!(c.test, Test::Range { .. }))
+        .count();
+    assert_eq!(bins, 10, "deciles of 0..9 when the support allows");
 }
 
 #[test]
