@@ -121,3 +121,35 @@ fn ranking_drops_weak_candidates_and_the_file_quotes_everything() {
     );
     assert!(rules.iter().any(|r| r["points"].as_integer().unwrap() < 0));
 }
+
+#[test]
+fn past_max_values_a_columns_rarer_values_share_the_other_rule() {
+    // 40 cities: city k appears 100 − k times, all above the support.
+    let names: Vec<String> = (0..40).map(|k| format!("City {k}")).collect();
+    let mut cells = Vec::new();
+    for (k, n) in names.iter().enumerate() {
+        cells.extend(std::iter::repeat_n(Some(n.as_str()), 100 - k));
+    }
+    let cfg = SuggestConfig {
+        skip_reference: false,
+        max_values: 30,
+        ..SuggestConfig::default()
+    };
+    let cands = candidates(&[profile("City", &cells)], &cfg);
+    let equals: Vec<&Candidate> = cands
+        .iter()
+        .filter(|c| matches!(c.test, Test::Equals(_)))
+        .collect();
+    assert_eq!(equals.len(), 30);
+    assert_eq!(
+        equals[0].test,
+        Test::Equals("City 0".into()),
+        "most frequent first"
+    );
+    let other = cands
+        .iter()
+        .find(|c| matches!(c.test, Test::Other(_)))
+        .unwrap();
+    assert!(other.test.matches(Some("City 30")) && other.test.matches(Some("City 39")));
+    assert!(!other.test.matches(Some("City 29")) && !other.test.matches(None));
+}
