@@ -17,7 +17,7 @@ use crate::core::weights::points_from_weight;
 /// How candidates are chosen.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SuggestConfig {
-    /// Rows a category or a missing value must cover to become a candidate.
+    /// Rows a category, a missing value or a bin of a number must cover to become a candidate.
     pub min_support: u64,
     /// Quantile bins per numeric column, at most (a column gets fewer when its bins would hold
     /// under `min_support` rows each, or when ties merge cuts). Deciles: a scorecard's usual
