@@ -213,6 +213,12 @@ pub struct EvalCommand {
     /// Rows a category must cover to become a suggested rule.
     #[arg(long, value_name = "N")]
     pub min_support: Option<u64>,
+    /// Suggested rules: quantile bins per numeric column, at most.
+    #[arg(long, value_name = "N")]
+    pub bins: Option<usize>,
+    /// Suggested rules: category values per column with a rule of their own, at most.
+    #[arg(long, value_name = "N")]
+    pub max_values: Option<usize>,
     /// Suggested rules: also `x >= cut` per inner quantile cut of a number (true|false).
     #[arg(long, value_name = "BOOL")]
     pub thresholds: Option<bool>,
@@ -453,6 +459,8 @@ fn eval_args(e: &EvalCommand) -> CliResult<eval::EvalArgs> {
     learn.min_evidence = e.min_evidence.unwrap_or(learn.min_evidence);
     suggest_cfg.min_support = e.min_support.unwrap_or(suggest_cfg.min_support);
     suggest_cfg.thresholds = e.thresholds.unwrap_or(suggest_cfg.thresholds);
+    suggest_cfg.bins = e.bins.unwrap_or(suggest_cfg.bins);
+    suggest_cfg.max_values = e.max_values.unwrap_or(suggest_cfg.max_values);
     suggest_cfg.skip_reference = e.skip_reference.unwrap_or(suggest_cfg.skip_reference);
     Ok(eval::EvalArgs {
         data: e.data.clone(),

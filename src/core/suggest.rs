@@ -17,10 +17,17 @@ use crate::core::weights::points_from_weight;
 /// How candidates are chosen.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SuggestConfig {
-    /// Rows a category or a missing value must cover to become a candidate.
+    /// Rows a category, a missing value or a bin of a number must cover to become a candidate.
     pub min_support: u64,
-    /// Quantile bins per numeric column.
+    /// Quantile bins per numeric column, at most (a column gets fewer when its bins would hold
+    /// under `min_support` rows each, or when ties merge cuts). Deciles: a scorecard's usual
+    /// fine classing, and for one-pass learning fine bins pay, since a bin's weight is learned
+    /// from the rows in it alone and coarse bins average away the shape of a strong number.
     pub bins: usize,
+    /// Category values per column that get a rule of their own, at most: the most frequent
+    /// ones; the rest share the column's "other" rule. Keeps a suggested scorecard reviewable
+    /// and its scoring cost bounded on columns with thousands of values (cities, titles).
+    pub max_values: usize,
     /// Candidates below this information value are dropped when label statistics are known
     /// (0.02 is the usual "not predictive" line of credit scoring).
     pub min_information_value: f64,
@@ -37,7 +44,8 @@ impl Default for SuggestConfig {
     fn default() -> Self {
         SuggestConfig {
             min_support: 20,
-            bins: 5,
+            bins: 10,
+            max_values: 30,
             min_information_value: 0.02,
             thresholds: false,
             skip_reference: true,
@@ -169,7 +177,8 @@ pub fn quote_text(v: &str) -> String {
     format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// Candidates from label-free column profiles: one per category value with enough support,
+/// Candidates from label-free column profiles: one per category value with enough support
+/// (the `max_values` most frequent) and one for the column's other values together,
 /// one per quantile bin of each numeric column, and one for missing values when a column is
 /// missing in at least `min_support` rows and present in at least as many.
 pub fn candidates(profiles: &[ColumnProfile], cfg: &SuggestConfig) -> Vec<Candidate> {
@@ -177,7 +186,9 @@ pub fn candidates(profiles: &[ColumnProfile], cfg: &SuggestConfig) -> Vec<Candid
     for p in profiles {
         let present = p.rows - p.missing;
         if p.is_numeric() {
-            let cuts = p.quantile_cuts(cfg.bins);
+            // Like any candidate, a bin should cover `min_support` rows.
+            let bins = cfg.bins.min((present / cfg.min_support.max(1)) as usize);
+            let cuts = p.quantile_cuts(bins);
             let mut bounds: Vec<Option<f64>> = vec![None];
             bounds.extend(cuts.iter().map(|&c| Some(c)));
             bounds.push(None);
@@ -217,6 +228,7 @@ pub fn candidates(profiles: &[ColumnProfile], cfg: &SuggestConfig) -> Vec<Candid
                 .collect();
             // Most frequent first; ties by value so the order is reproducible.
             values.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            values.truncate(cfg.max_values);
             // A column with a single value and nothing missing says nothing.
             if values.len() == 1 && p.missing == 0 {
                 values.clear();

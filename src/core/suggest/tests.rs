@@ -23,6 +23,8 @@ fn candidates_cover_frequent_categories_bins_and_missing() {
     let visits: Vec<Option<&str>> = visits.iter().map(|v| v.as_deref()).collect();
     let every = SuggestConfig {
         skip_reference: false,
+        bins: 5,
+        min_support: 15,
         ..SuggestConfig::default()
     };
     let profiles = [
@@ -48,13 +50,39 @@ fn candidates_cover_frequent_categories_bins_and_missing() {
     assert!(cands[5].test.matches(Some("3")) && !cands[5].test.matches(Some("4")));
     assert!(cands[3].test.matches(None) && !cands[0].test.matches(None));
     assert!(cands[2].test.matches(Some("Rare")) && !cands[2].test.matches(Some("google")));
-    // By default the reference levels (most frequent value, most populous bin) are left out.
-    let default: Vec<String> = candidates(&profiles, &SuggestConfig::default())
+    // When asked, the reference levels (most frequent value, most populous bin) are left out.
+    let skipping = SuggestConfig {
+        skip_reference: true,
+        ..every.clone()
+    };
+    let default: Vec<String> = candidates(&profiles, &skipping)
         .iter()
         .map(Candidate::condition)
         .collect();
     assert!(!default.contains(&conds[0]) && default.contains(&conds[1]));
     assert_eq!(default.len(), conds.len() - 2);
+    // A number gets fewer bins when its bins would cover under `min_support` rows each: 99
+    // values and a support of 20 allow 4 bins at most, not the 10 asked for.
+    let coarse = SuggestConfig {
+        bins: 10,
+        min_support: 20,
+        skip_reference: false,
+        ..SuggestConfig::default()
+    };
+    let bins = candidates(&profiles[1..], &coarse)
+        .iter()
+        .filter(|c| matches!(c.test, Test::Range { .. }))
+        .count();
+    assert_eq!(bins, 4);
+    let fine = SuggestConfig {
+        min_support: 5,
+        ..coarse
+    };
+    let bins = candidates(&profiles[1..], &fine)
+        .iter()
+        .filter(|c| matches!(c.test, Test::Range { .. }))
+        .count();
+    assert_eq!(bins, 10, "deciles of 0..9 when the support allows");
 }
 
 #[test]
@@ -92,4 +120,36 @@ fn ranking_drops_weak_candidates_and_the_file_quotes_everything() {
         Some("`Lead \"Source\"` = \"strong \\\"x\\\"\"")
     );
     assert!(rules.iter().any(|r| r["points"].as_integer().unwrap() < 0));
+}
+
+#[test]
+fn past_max_values_a_columns_rarer_values_share_the_other_rule() {
+    // 40 cities: city k appears 100 − k times, all above the support.
+    let names: Vec<String> = (0..40).map(|k| format!("City {k}")).collect();
+    let mut cells = Vec::new();
+    for (k, n) in names.iter().enumerate() {
+        cells.extend(std::iter::repeat_n(Some(n.as_str()), 100 - k));
+    }
+    let cfg = SuggestConfig {
+        skip_reference: false,
+        max_values: 30,
+        ..SuggestConfig::default()
+    };
+    let cands = candidates(&[profile("City", &cells)], &cfg);
+    let equals: Vec<&Candidate> = cands
+        .iter()
+        .filter(|c| matches!(c.test, Test::Equals(_)))
+        .collect();
+    assert_eq!(equals.len(), 30);
+    assert_eq!(
+        equals[0].test,
+        Test::Equals("City 0".into()),
+        "most frequent first"
+    );
+    let other = cands
+        .iter()
+        .find(|c| matches!(c.test, Test::Other(_)))
+        .unwrap();
+    assert!(other.test.matches(Some("City 30")) && other.test.matches(Some("City 39")));
+    assert!(!other.test.matches(Some("City 29")) && !other.test.matches(None));
 }
