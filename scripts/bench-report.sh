@@ -196,7 +196,7 @@ def write_report():
     in `benches/report.json`.
     
     Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, Linux {machine['kernel']}.
-    {"**This machine is shared and noisy**: other work ran during the measurement." if max(ld) > 1.5 else "The machine was otherwise idle."} Load average
+    {"**This machine is shared and noisy**: other work ran during the measurement." if max(ld) > 2.5 else "No other work ran during the measurement (the load is the benchmark itself)."} Load average
     (1, 5, 15 min) was {', '.join(f'{x:.1f}' for x in ld)} at the start and
     {', '.join(f'{x:.1f}' for x in machine['load_average_end'])} at the end, on 2 cores — absolute times
     are pessimistic; the ratios to the peers measured in the same run are the steadier figures.
