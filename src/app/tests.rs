@@ -473,3 +473,54 @@ fn toasts_expire_on_a_later_tick_only() {
     update(&mut app, Action::Tick(NOW + 60));
     assert!(app.toast.is_none() && app.dirty);
 }
+
+/// A console left open ages its scores: once the oldest of three visits is more than 30 days
+/// old, "Engaged this month" no longer matches, without any write to the lead.
+#[test]
+fn ticks_move_scores_to_the_current_time_and_counter_windows_slide() {
+    use crate::core::index::LeadIndex;
+    use crate::core::model::Signal;
+    use crate::core::priority::PriorityConfig;
+    use crate::core::signals::SignalSummary;
+
+    let leads = sample_leads(1);
+    let card = Scorecard::new(RuleSet::default_rules(&mut RuleIds::default()), None);
+    let engaged = card
+        .rules()
+        .find(|r| r.name == "Engaged this month")
+        .expect("default rule")
+        .id;
+    let visits = SignalSummary::from_events([
+        (Signal::WebVisit, NOW - 29 * DAY - 20 * HOUR),
+        (Signal::WebVisit, NOW - 2 * DAY),
+        (Signal::WebVisit, NOW - DAY),
+    ]);
+    let pipeline = Pipeline::default();
+    let index = LeadIndex::build(
+        &card,
+        &pipeline,
+        PriorityConfig::default(),
+        NOW,
+        [(&leads[0], visits)],
+    );
+    let mut data = book_data(leads, vec![]);
+    data.scoring = Some(Scoring { card, index });
+    let mut app = App::new(Config::defaults(), NOW, 80, 24);
+    update(&mut app, Action::BookLoaded(Box::new(data)));
+    let matched = |app: &App| {
+        let index = &app.scoring.as_ref().unwrap().index;
+        index
+            .activations(1)
+            .unwrap()
+            .iter()
+            .any(|(r, _)| *r == engaged)
+    };
+    assert!(matched(&app));
+    // Within the same five minutes nothing is recomputed; a few hours later the oldest visit
+    // has left the 30-day window.
+    update(&mut app, Action::Tick(NOW + 60));
+    assert!(matched(&app));
+    update(&mut app, Action::Tick(NOW + 5 * HOUR));
+    assert!(!matched(&app));
+    assert_eq!(app.scoring.as_ref().unwrap().index.now(), NOW + 5 * HOUR);
+}
