@@ -81,3 +81,42 @@ fn log_learns_history_shows_it_and_undo_restores_the_weights_bit_for_bit() {
     assert_eq!(store.learner_state().unwrap().labelled, 0);
     assert_eq!(store.lead(1).unwrap().unwrap().stage, "New");
 }
+
+/// `leadq rules list` shows, per rule, the prior, the learned points (once the rule has the
+/// minimum evidence), the evidence count and the lift — from a book with learned history.
+#[test]
+fn rules_list_shows_prior_learned_evidence_and_lift() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (code, _, err) = leadq(&db, &["demo", "--leads", "400", "--seed", "5"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = leadq(&db, &["rules", "list", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let rules: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rules = rules.as_array().unwrap();
+    assert!(!rules.is_empty());
+    for r in rules {
+        assert!(r["prior_points"].is_number(), "{r}");
+        assert!(r["evidence"].is_u64(), "{r}");
+        // Learned points only with evidence behind them.
+        if r["learned_points"].is_number() {
+            assert!(r["evidence"].as_u64().unwrap() > 0, "{r}");
+        }
+        assert!(
+            r["lift"].is_null() || r["lift"].as_f64().unwrap() >= 0.0,
+            "{r}"
+        );
+    }
+    let learned = rules
+        .iter()
+        .filter(|r| r["learned_points"].is_number())
+        .count();
+    assert!(learned >= 3, "only {learned} rules show learned points");
+    assert!(rules.iter().any(|r| r["lift"].is_number()));
+    let (code, text, _) = leadq(&db, &["rules", "list"]);
+    assert_eq!(code, 0);
+    let header = text.lines().nth(1).unwrap();
+    for column in ["prior", "learned", "evidence", "lift", "matches"] {
+        assert!(header.contains(column), "{header}");
+    }
+}

@@ -68,6 +68,10 @@ pub fn run(store: &Store, action: &RulesCommand, now: Timestamp) -> CliResult {
 fn list(store: &Store, format: TextFormat, now: Timestamp) -> CliResult {
     let card = store.scorecard()?;
     let index = store.build_index(&card, PriorityConfig::default(), now)?;
+    // Learned points (once a rule has the minimum evidence), evidence and lift: the figures
+    // the console's rules admin shows, from the same code.
+    let stats = crate::app::admin_data::load_admin(store)?.stats;
+    let none = crate::app::admin_data::RuleStats::default();
     let rows: Vec<_> = card
         .rule_set()
         .rules
@@ -76,13 +80,18 @@ fn list(store: &Store, format: TextFormat, now: Timestamp) -> CliResult {
             let current = r
                 .enabled
                 .then(|| points_from_weight(card.weights().get(r.id)));
-            (r, current, index.matches(r.id))
+            (
+                r,
+                current,
+                index.matches(r.id),
+                stats.get(&r.name).unwrap_or(&none),
+            )
         })
         .collect();
     if format == TextFormat::Json {
         let items: Vec<_> = rows
             .iter()
-            .map(|(r, current, matches)| {
+            .map(|(r, current, matches, st)| {
                 json!({
                     "id": r.id,
                     "name": r.name,
@@ -90,6 +99,9 @@ fn list(store: &Store, format: TextFormat, now: Timestamp) -> CliResult {
                     "when": r.condition.source(),
                     "prior_points": r.points,
                     "current_points": current,
+                    "learned_points": st.learned_points,
+                    "evidence": st.evidence,
+                    "lift": st.lift,
                     "matches": matches,
                     "locked": r.locked,
                     "enabled": r.enabled,
@@ -111,10 +123,10 @@ fn list(store: &Store, format: TextFormat, now: Timestamp) -> CliResult {
         index.len()
     );
     println!(
-        "{:>4}  {:<28} {:<10} {:>5} {:>7} {:>8}  flags",
-        "id", "rule", "kind", "prior", "current", "matches"
+        "{:>4}  {:<28} {:<10} {:>5} {:>7} {:>7} {:>8} {:>6} {:>8}  flags",
+        "id", "rule", "kind", "prior", "current", "learned", "evidence", "lift", "matches"
     );
-    for (r, current, matches) in rows {
+    for (r, current, matches, st) in rows {
         let flags = [(r.locked, "locked"), (!r.enabled, "disabled")]
             .iter()
             .filter(|(on, _)| *on)
@@ -122,12 +134,16 @@ fn list(store: &Store, format: TextFormat, now: Timestamp) -> CliResult {
             .collect::<Vec<_>>()
             .join(",");
         println!(
-            "{:>4}  {:<28} {:<10} {:>+5} {:>7} {:>8}  {}",
+            "{:>4}  {:<28} {:<10} {:>+5} {:>7} {:>7} {:>8} {:>6} {:>8}  {}",
             r.id,
             sanitize(&r.name),
             r.kind.as_str(),
             r.points,
             current.map_or("-".to_string(), |c| format!("{c:+}")),
+            st.learned_points
+                .map_or("-".to_string(), |c| format!("{c:+}")),
+            st.evidence,
+            st.lift.map_or("-".to_string(), |l| format!("{l:.2}×")),
             matches,
             flags
         );
