@@ -1,0 +1,210 @@
+//! Queue selection from the index: each row's priority, an upper bound of it that lets the
+//! top-K pass skip most rows, and the heap of the best `k` rows that pass a filter.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use super::{LeadIndex, QueueEntry, QueueFilter, Row};
+use crate::core::model::{LeadId, Timestamp};
+use crate::core::priority::{PriorityFacts, QueuePriority};
+use crate::core::weights::sigmoid;
+
+impl LeadIndex {
+    fn entry_at(&self, r: usize, now: Timestamp) -> QueueEntry {
+        let logit = self.weights.bias + self.sums[r];
+        let v = self.deal_value[r];
+        let facts = PriorityFacts {
+            deal_value: (!v.is_nan()).then_some(v),
+            due: (self.due[r] != i64::MAX).then_some(self.due[r]),
+            fresh_until: (self.fresh_until[r] != i64::MIN).then_some(self.fresh_until[r]),
+        };
+        QueueEntry {
+            id: self.ids[r],
+            logit,
+            priority: QueuePriority::compute(sigmoid(logit), &facts, now, &self.cfg),
+        }
+    }
+
+    /// The key row `r` would have with p = 1, computed as [`QueuePriority::compute`] does;
+    /// never below its real key (for non-negative boosts).
+    #[inline]
+    fn key_bound(&self, r: usize, now: Timestamp) -> f64 {
+        let v = self.deal_value[r];
+        let base = if v.is_nan() { 1.0 } else { v };
+        let overdue = if self.due[r] < now {
+            self.cfg.overdue_boost
+        } else {
+            1.0
+        };
+        let fresh = if now < self.fresh_until[r] {
+            self.cfg.fresh_inbound_boost
+        } else {
+            1.0
+        };
+        base * overdue * fresh
+    }
+
+    /// [`LeadIndex::key_bound`] over all times: every boost the row could ever get, as an
+    /// f32 rounded up so that it never falls below the f64 bound.
+    pub(super) fn ceiling_of(&self, r: usize) -> f32 {
+        let v = self.deal_value[r];
+        let mut bound = if v.is_nan() { 1.0 } else { v };
+        if self.due[r] != i64::MAX {
+            bound *= self.cfg.overdue_boost.max(1.0);
+        }
+        if self.fresh_until[r] != i64::MIN {
+            bound *= self.cfg.fresh_inbound_boost.max(1.0);
+        }
+        let c = bound as f32;
+        if (c as f64) < bound { c.next_up() } else { c }
+    }
+
+    /// One lead's queue entry (priority at `now`).
+    pub fn entry(&self, id: LeadId, now: Timestamp) -> Option<QueueEntry> {
+        self.row_of(id).map(|r| self.entry_at(r, now))
+    }
+
+    /// The `k` leads of highest priority passing `filter`, best first (ties: lower id first).
+    /// A heap of `k` over one pass, not a sort of every lead; most rows are passed over after
+    /// reading only their ceiling (one contiguous array).
+    pub fn top(&self, k: usize, filter: &QueueFilter, now: Timestamp) -> Vec<QueueEntry> {
+        let Some(pass) = self.row_filter(filter) else {
+            return Vec::new();
+        };
+        if k == 0 {
+            return Vec::new();
+        }
+        // Ceilings bound keys only for non-negative boosts; otherwise every row is looked at.
+        let prune = self.cfg.overdue_boost >= 0.0 && self.cfg.fresh_inbound_boost >= 0.0;
+        let mut page = Page {
+            heap: BinaryHeap::with_capacity(k + 1),
+            k,
+            floor: f32::NEG_INFINITY,
+        };
+        for (r, &ceiling) in self.ceiling.iter().enumerate() {
+            if prune && ceiling < page.floor {
+                continue;
+            }
+            page.offer(self, &pass, r, now, prune);
+        }
+        let mut out = page.heap.into_vec();
+        out.sort_unstable();
+        out.into_iter()
+            .map(|Reverse((_, _, r))| self.entry_at(r as usize, now))
+            .collect()
+    }
+
+    /// The row test for `filter`; `None` when nothing can pass (unknown owner or stage).
+    fn row_filter(&self, filter: &QueueFilter) -> Option<RowFilter> {
+        let owner = match &filter.owner {
+            Some(o) => Some(
+                self.owners
+                    .iter()
+                    .position(|n| n.eq_ignore_ascii_case(o.trim()))? as u16,
+            ),
+            None => None,
+        };
+        let stage = match &filter.stage {
+            Some(s) => Some(
+                self.stages
+                    .iter()
+                    .position(|(n, _)| n.eq_ignore_ascii_case(s.trim()))? as u8,
+            ),
+            None => None,
+        };
+        let hide_terminal =
+            stage.is_none() && self.cfg.exclude_terminal && !filter.include_terminal;
+        let mut hidden = [false; 256];
+        for (i, (_, terminal)) in self.stages.iter().enumerate() {
+            hidden[i] = hide_terminal && *terminal;
+        }
+        Some(RowFilter {
+            owner,
+            stage,
+            hidden,
+            due_before: filter.due_before,
+        })
+    }
+}
+
+type PageItem = Reverse<(OrdKey, Reverse<LeadId>, Row)>;
+
+/// The best `k` rows seen so far, as a min-heap.
+struct Page {
+    heap: BinaryHeap<PageItem>,
+    k: usize,
+    /// The heap's minimum key rounded down to f32 once the heap is full: a row whose
+    /// ceiling is below it cannot enter.
+    floor: f32,
+}
+
+impl Page {
+    #[inline]
+    fn offer(&mut self, ix: &LeadIndex, pass: &RowFilter, r: usize, now: Timestamp, prune: bool) {
+        if !pass.pass(ix, r) {
+            return;
+        }
+        // p ≤ 1, so value × boosts bounds the key: most rows that get here are passed
+        // over without computing their probability.
+        if prune
+            && self.heap.len() == self.k
+            && self
+                .heap
+                .peek()
+                .is_some_and(|Reverse((min, _, _))| ix.key_bound(r, now) < min.0)
+        {
+            return;
+        }
+        let e = ix.entry_at(r, now);
+        let item = Reverse((OrdKey(e.priority.key), Reverse(e.id), r as Row));
+        if self.heap.len() < self.k {
+            self.heap.push(item);
+        } else if self.heap.peek().is_some_and(|min| item < *min) {
+            self.heap.pop();
+            self.heap.push(item);
+        }
+        if self.heap.len() == self.k
+            && let Some(Reverse((min, _, _))) = self.heap.peek()
+        {
+            let m = min.0 as f32;
+            self.floor = if (m as f64) > min.0 { m.next_down() } else { m };
+        }
+    }
+}
+
+/// A queue filter resolved to the index's interned owners and stages.
+struct RowFilter {
+    owner: Option<u16>,
+    stage: Option<u8>,
+    /// Stages left out (terminal ones, unless asked for).
+    hidden: [bool; 256],
+    due_before: Option<Timestamp>,
+}
+
+impl RowFilter {
+    #[inline]
+    fn pass(&self, ix: &LeadIndex, r: usize) -> bool {
+        self.owner.is_none_or(|o| ix.owner[r] == o)
+            && self.stage.is_none_or(|s| ix.stage[r] == s)
+            && !self.hidden[ix.stage[r] as usize]
+            && self.due_before.is_none_or(|d| ix.due[r] < d)
+    }
+}
+
+/// An f64 with a total order, for the heap.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct OrdKey(f64);
+
+impl Eq for OrdKey {}
+
+impl PartialOrd for OrdKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrdKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
