@@ -44,7 +44,6 @@ fn fill_book(db: &Path) {
 
 mod common;
 use common::Console;
-use std::time::{Duration, Instant};
 
 #[test]
 fn log_an_outcome_from_search_then_quit_restores_the_terminal() {
@@ -71,14 +70,7 @@ fn log_an_outcome_from_search_then_quit_restores_the_terminal() {
     let status = console.wait_exit();
     assert!(status.success(), "exit status {status:?}");
     // Give the reader thread a moment to parse the last bytes (leaving the alternate screen).
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while console.screen.lock().unwrap().screen().alternate_screen() {
-        assert!(
-            Instant::now() < deadline,
-            "the alternate screen was not left"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    console.screen_after_exit();
 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_leadq"))
         .args(["show", "2", "--format", "json", "--db"])
@@ -142,14 +134,7 @@ fn exit_after_first_frame_draws_the_queue_and_exits() {
     let mut console =
         Console::start_with(home.path(), &db, &[("LEADQ_EXIT_AFTER_FIRST_FRAME", "1")]);
     assert!(console.wait_exit().success());
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while console.screen.lock().unwrap().screen().alternate_screen() {
-        assert!(
-            Instant::now() < deadline,
-            "the alternate screen was not left"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    console.screen_after_exit();
     let drawn = console.last_console_screen.lock().unwrap().clone();
     assert!(
         drawn.contains("Chiara Conti") && drawn.contains("sort:"),

@@ -7,24 +7,10 @@ mod common;
 use common::Console;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use leadq::core::model::Lead;
 use leadq::store::Store;
-
-/// Waits until the console has left the alternate screen and returns the normal screen.
-fn screen_after_exit(console: &Console) -> String {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while console.screen.lock().unwrap().screen().alternate_screen() {
-        assert!(
-            Instant::now() < deadline,
-            "the alternate screen was not left:\n{}",
-            console.text()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    console.text()
-}
 
 /// Shrinks the running console to tiny sizes and back to 80×24, where it must show `normal`.
 fn resize_through_tiny_sizes(console: &mut Console, normal: &str) {
@@ -57,7 +43,7 @@ fn resize_through_tiny_sizes(console: &mut Console, normal: &str) {
 fn quit_and_check_the_terminal(console: &mut Console) {
     console.type_keys("q");
     let status = console.wait_exit();
-    let after = screen_after_exit(console);
+    let after = console.screen_after_exit();
     assert!(status.success(), "exit status {status:?}:\n{after}");
     assert!(!after.contains("panicked"), "{after}");
     assert!(
@@ -112,7 +98,7 @@ fn a_panic_restores_the_terminal_and_names_the_log() {
         Console::start_with(home.path(), &db, &[("LEADQ_PANIC_AFTER_FIRST_FRAME", "1")]);
     let status = console.wait_exit();
     assert!(!status.success(), "a panic must not exit 0");
-    let after = screen_after_exit(&console);
+    let after = console.screen_after_exit();
     let log = home.path().join("data/leadq/leadq.log");
     assert!(
         after.contains("leadq crashed; the details are in the log file"),

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::{Console, leadq};
 
 fn json(out: std::process::Output) -> serde_json::Value {
@@ -71,22 +69,11 @@ fn a_rep_logs_a_meeting_on_the_top_lead_then_finds_another_by_company() {
     console.wait_for(other["name"].as_str().unwrap());
     console.type_keys("\x1b");
     // Wait until the search is closed: an Esc and a q that arrive together read as Alt+q.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while console.text().contains("Search leads") {
-        assert!(Instant::now() < deadline, "search did not close");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    console.wait_gone("Search leads");
     console.type_keys("q");
     let status = console.wait_exit();
     assert!(status.success(), "exit status {status:?}");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while console.screen.lock().unwrap().screen().alternate_screen() {
-        assert!(
-            Instant::now() < deadline,
-            "the alternate screen was not left"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    console.screen_after_exit();
 
     // Stored: the lead's newest outcome (the newest in the book) is the meeting.
     let shown = json(leadq(

@@ -106,6 +106,34 @@ impl Console {
         );
     }
 
+    /// Waits until the screen no longer shows `what` (a modal or overlay closed).
+    pub fn wait_gone(&self, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.text().contains(what) {
+            assert!(
+                Instant::now() < deadline,
+                "{what:?} is still on the screen:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// After the console exited: waits until the parser has seen it leave the alternate
+    /// screen (the terminal restored) and returns the normal screen.
+    pub fn screen_after_exit(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.screen.lock().unwrap().screen().alternate_screen() {
+            assert!(
+                Instant::now() < deadline,
+                "the alternate screen was not left:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.text()
+    }
+
     pub fn type_keys(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).unwrap();
         self.writer.flush().unwrap();
