@@ -9,6 +9,7 @@ pub mod board;
 pub mod book;
 pub mod config;
 pub mod detail;
+pub mod frame_timing;
 pub mod keymap;
 pub mod learning;
 pub mod log_form;
@@ -168,31 +169,42 @@ impl App {
 
     fn rebuild_page(&mut self) {
         let h = self.page_height();
-        self.queue
-            .build_page(&self.book, self.scoring.as_ref(), h, self.now);
+        self.queue.build_page(
+            &self.book,
+            self.scoring.as_ref(),
+            self.config.me.as_deref(),
+            h,
+            self.now,
+        );
     }
 
-    /// Recomputes the order (after the book changed) and the filter, keeping `keep` selected.
+    /// Re-reads the queue (after the book or the order changed), keeping `keep` selected.
     fn rerank(&mut self, keep: Option<LeadId>) {
-        (self.queue.ranked, self.queue.priority) =
-            queue::rank(&self.book, self.scoring.as_ref(), self.now);
         self.refilter(keep);
     }
 
     fn refilter(&mut self, keep: Option<LeadId>) {
-        let me = self.config.me.clone();
-        self.queue
-            .refilter(&self.book, me.as_deref(), self.now, keep);
+        self.queue.refilter(
+            &self.book,
+            self.scoring.as_ref(),
+            self.config.me.as_deref(),
+            self.now,
+            keep,
+        );
         self.rebuild_page();
     }
 
+    /// A lead's rank in the whole queue.
     fn rank_of(&self, id: LeadId) -> Option<u32> {
-        let i = self.book.index_of(id)?;
-        self.queue
-            .ranked
-            .iter()
-            .position(|&j| j == i)
-            .map(|p| p as u32 + 1)
+        match &self.scoring {
+            Some(s) => s
+                .index
+                .ranks_of(&[id], &Default::default(), self.now)
+                .first()
+                .copied()
+                .flatten(),
+            None => self.book.index_of(id).map(|i| i as u32 + 1),
+        }
     }
 
     fn open_detail(&mut self, id: LeadId) -> Vec<Effect> {
@@ -292,8 +304,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Quit => {
             app.quitting = true;
             let mut effects = Vec::new();
-            if !app.queue.ranked.is_empty() {
-                effects.push(Effect::SaveLastLook(app.queue.ranks(&app.book)));
+            if app.queue.queue_len > 0 {
+                effects.push(Effect::SaveLastLook(queue::last_look(
+                    &app.book,
+                    app.scoring.as_ref(),
+                    app.now,
+                    queue::LAST_LOOK_MAX,
+                )));
             }
             effects.push(Effect::Quit);
             effects

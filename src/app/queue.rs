@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::core::clock::format_age;
+use crate::core::index::QueueFilter as IndexFilter;
 use crate::core::model::{DAY, Lead, LeadId, Timestamp};
 use crate::core::text::sanitize;
 
@@ -106,16 +107,27 @@ impl QueueFilter {
     }
 }
 
-/// The queue's state: order, filter, selection and the built page.
+/// How many top ranks are remembered for the movement column.
+pub const LAST_LOOK_MAX: usize = 20_000;
+
+/// Rows fetched beyond the page on screen, so that moving a few rows needs no new fetch.
+const WINDOW_MARGIN: usize = 256;
+
+/// The queue's state: filter, selection, and a window of the filtered queue around the
+/// selection. On a scored book the window is asked of the lead index (top-K or bottom-K),
+/// never the whole order: at a million leads the screen needs a few dozen rows.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueueState {
-    /// Book indices of the workable leads, highest priority first.
-    pub ranked: Vec<usize>,
-    /// Priority of each entry of `ranked`, when scored.
+    /// Book indices of the filtered queue's positions `window_start..`, in queue order.
+    pub window: Vec<usize>,
+    pub window_start: usize,
+    /// Priority of each window entry, when scored.
     pub priority: Vec<Option<QueuePriority>>,
-    /// Positions in `ranked` that pass the filter.
-    pub visible: Vec<usize>,
-    /// Index into `visible`.
+    /// How many leads pass the filter: the view's length.
+    pub visible_len: usize,
+    /// How many leads are in the queue, unfiltered.
+    pub queue_len: usize,
+    /// Position of the selection in the filtered queue.
     pub selected: usize,
     /// First visible row on screen.
     pub offset: usize,
@@ -124,6 +136,8 @@ pub struct QueueState {
     pub baseline: HashMap<LeadId, u32>,
     /// The built rows of the page on screen.
     pub page: Vec<QueueRow>,
+    /// Whole-queue ranks of leads shown under a filter, until the order changes (a cache).
+    pub ranks: HashMap<LeadId, u32>,
 }
 
 /// End of the UTC day that contains `now`.
@@ -132,42 +146,168 @@ pub fn end_of_day(now: Timestamp) -> Timestamp {
 }
 
 impl QueueState {
-    /// Re-applies the filter after the order or the filter changed, keeping `keep` selected
-    /// when it is still visible.
+    /// The index's filter for this queue filter; `None` when nothing can pass ("mine"
+    /// without a configured name, or "mine" and another owner).
+    fn index_filter(&self, me: Option<&str>, now: Timestamp) -> Option<IndexFilter> {
+        let owner = match (self.filter.mine, &self.filter.owner) {
+            (true, _) if me.is_none() => return None,
+            (true, Some(o)) if !me.is_some_and(|me| me.eq_ignore_ascii_case(o)) => return None,
+            (true, _) => me.map(str::to_string),
+            (false, o) => o.clone(),
+        };
+        Some(IndexFilter {
+            owner,
+            stage: self.filter.stage.clone(),
+            due_before: self.filter.due_today.then(|| end_of_day(now)),
+            include_terminal: false,
+        })
+    }
+
+    /// Re-reads the queue after the order or the filter changed, keeping `keep` selected when
+    /// it is still in the view.
     pub fn refilter(
         &mut self,
         book: &Book,
+        scoring: Option<&Scoring>,
         me: Option<&str>,
         now: Timestamp,
         keep: Option<LeadId>,
     ) {
-        let eod = end_of_day(now);
-        self.visible = (0..self.ranked.len())
-            .filter(|&pos| self.filter.accepts(&book.leads[self.ranked[pos]], me, eod))
-            .collect();
-        self.selected = keep
-            .and_then(|id| self.position_of(book, id))
-            .unwrap_or(self.selected)
-            .min(self.visible.len().saturating_sub(1));
+        self.ranks.clear();
+        match scoring {
+            Some(s) => {
+                let index = &s.index;
+                self.queue_len = index.count(&IndexFilter::default());
+                let filter = self.index_filter(me, now);
+                self.visible_len = filter.as_ref().map_or(0, |f| index.count(f));
+                let kept = keep
+                    .zip(filter.as_ref())
+                    .and_then(|(id, f)| index.ranks_of(&[id], f, now)[0].map(|r| r as usize - 1));
+                self.selected = kept
+                    .unwrap_or(self.selected)
+                    .min(self.visible_len.saturating_sub(1));
+                self.window.clear();
+                self.window_start = 0;
+                self.fetch(book, scoring, me, now, self.selected, 1);
+            }
+            None => {
+                // No scorecard: the book in id order, all of it (no index to ask).
+                let eod = end_of_day(now);
+                self.queue_len = book.leads.len();
+                self.window = (0..book.leads.len())
+                    .filter(|&i| self.filter.accepts(&book.leads[i], me, eod))
+                    .collect();
+                self.priority = vec![None; self.window.len()];
+                self.window_start = 0;
+                self.visible_len = self.window.len();
+                self.selected = keep
+                    .and_then(|id| self.position_of(book, id))
+                    .unwrap_or(self.selected)
+                    .min(self.visible_len.saturating_sub(1));
+            }
+        }
     }
 
-    /// Position in `visible` of a lead.
+    /// Makes the window cover positions `from..from + len` of the filtered queue: the top
+    /// (or the bottom, whichever end is nearer) of the queue down (up) to past them.
+    fn fetch(
+        &mut self,
+        book: &Book,
+        scoring: Option<&Scoring>,
+        me: Option<&str>,
+        now: Timestamp,
+        from: usize,
+        len: usize,
+    ) {
+        let end = (from + len).min(self.visible_len);
+        let covered = from >= self.window_start && end <= self.window_start + self.window.len();
+        let (Some(s), false) = (scoring, covered) else {
+            return;
+        };
+        let Some(filter) = self.index_filter(me, now) else {
+            self.window.clear();
+            self.priority.clear();
+            return;
+        };
+        let from_top = end + WINDOW_MARGIN;
+        let from_bottom = self.visible_len.saturating_sub(from) + WINDOW_MARGIN;
+        let (start, entries) = if from_top <= from_bottom {
+            (0, s.index.top(from_top, &filter, now))
+        } else {
+            let e = s.index.bottom(from_bottom, &filter, now);
+            (self.visible_len - e.len(), e)
+        };
+        self.window_start = start;
+        (self.window, self.priority) = entries
+            .into_iter()
+            .filter_map(|e| Some((book.index_of(e.id)?, Some(e.priority))))
+            .unzip();
+    }
+
+    /// The book index at a position of the filtered queue, when fetched.
+    fn at(&self, pos: usize) -> Option<usize> {
+        self.window
+            .get(pos.checked_sub(self.window_start)?)
+            .copied()
+    }
+
+    /// The priority at a position of the filtered queue, when fetched and scored.
+    pub fn priority_at(&self, pos: usize) -> Option<QueuePriority> {
+        self.priority
+            .get(pos.checked_sub(self.window_start)?)
+            .copied()
+            .flatten()
+    }
+
+    /// Position of a lead in the filtered queue, when it is in the fetched window.
     pub fn position_of(&self, book: &Book, id: LeadId) -> Option<usize> {
-        self.visible
+        let i = book.index_of(id)?;
+        self.window
             .iter()
-            .position(|&pos| book.leads[self.ranked[pos]].id == id)
+            .position(|&j| j == i)
+            .map(|p| p + self.window_start)
+    }
+
+    /// Selects a lead wherever it is in the filtered queue; false when the filter hides it.
+    pub fn select_lead(
+        &mut self,
+        book: &Book,
+        scoring: Option<&Scoring>,
+        me: Option<&str>,
+        now: Timestamp,
+        id: LeadId,
+    ) -> bool {
+        let pos = match (self.position_of(book, id), scoring) {
+            (Some(p), _) => Some(p),
+            (None, Some(s)) => self
+                .index_filter(me, now)
+                .and_then(|f| s.index.ranks_of(&[id], &f, now)[0])
+                .map(|r| r as usize - 1),
+            (None, None) => None,
+        };
+        match pos {
+            Some(p) => {
+                self.selected = p;
+                self.fetch(book, scoring, me, now, p, 1);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The selected lead's id.
     pub fn selected_id(&self, book: &Book) -> Option<LeadId> {
-        self.visible
-            .get(self.selected)
-            .map(|&pos| book.leads[self.ranked[pos]].id)
+        self.at(self.selected).map(|i| book.leads[i].id)
+    }
+
+    /// The lead at `pos` of the filtered queue, when fetched.
+    pub fn id_at(&self, book: &Book, pos: usize) -> Option<LeadId> {
+        self.at(pos).map(|i| book.leads[i].id)
     }
 
     /// Moves the selection by `delta` rows, clamped.
     pub fn move_by(&mut self, delta: isize) {
-        let last = self.visible.len().saturating_sub(1) as isize;
+        let last = self.visible_len.saturating_sub(1) as isize;
         self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
     }
 
@@ -176,6 +316,7 @@ impl QueueState {
         &mut self,
         book: &Book,
         scoring: Option<&Scoring>,
+        me: Option<&str>,
         height: usize,
         now: Timestamp,
     ) {
@@ -185,17 +326,42 @@ impl QueueState {
         } else if self.selected >= self.offset + height {
             self.offset = self.selected + 1 - height;
         }
-        self.offset = self.offset.min(self.visible.len().saturating_sub(height));
-        let end = (self.offset + height).min(self.visible.len());
-        self.page = self.visible[self.offset..end]
-            .iter()
-            .map(|&pos| self.row(book, scoring, pos, now))
+        self.offset = self.offset.min(self.visible_len.saturating_sub(height));
+        let end = (self.offset + height).min(self.visible_len);
+        self.fetch(book, scoring, me, now, self.offset, end - self.offset);
+        let positions: Vec<usize> = (self.offset..end)
+            .filter(|&p| self.at(p).is_some())
+            .collect();
+        if !self.filter.is_empty()
+            && let Some(s) = scoring
+        {
+            // Under a filter the rank column still says where a lead stands in the whole
+            // queue: asked of the index for the rows on screen not asked before.
+            let missing: Vec<LeadId> = positions
+                .iter()
+                .map(|&p| book.leads[self.at(p).expect("fetched")].id)
+                .filter(|id| !self.ranks.contains_key(id))
+                .collect();
+            if !missing.is_empty() {
+                let got = s.index.ranks_of(&missing, &IndexFilter::default(), now);
+                for (id, r) in missing.into_iter().zip(got) {
+                    self.ranks.insert(id, r.unwrap_or(0));
+                }
+            }
+        }
+        self.page = positions
+            .into_iter()
+            .map(|pos| self.row(book, scoring, pos, now))
             .collect();
     }
 
     fn row(&self, book: &Book, scoring: Option<&Scoring>, pos: usize, now: Timestamp) -> QueueRow {
-        let lead = &book.leads[self.ranked[pos]];
-        let rank = pos as u32 + 1;
+        let lead = &book.leads[self.at(pos).expect("fetched")];
+        let rank = if self.filter.is_empty() || scoring.is_none() {
+            pos as u32 + 1
+        } else {
+            self.ranks.get(&lead.id).copied().unwrap_or(0)
+        };
         let movement = match self.baseline.get(&lead.id) {
             // The first look ever has nothing to compare with.
             None if self.baseline.is_empty() => Movement::Same,
@@ -217,12 +383,7 @@ impl QueueState {
             id: lead.id,
             rank,
             movement,
-            probability: self
-                .priority
-                .get(pos)
-                .copied()
-                .flatten()
-                .map(|p| p.probability),
+            probability: self.priority_at(pos).map(|p| p.probability),
             name: sanitize(&lead.name).into_owned(),
             account: sanitize(&lead.account).into_owned(),
             stage: sanitize(&lead.stage).into_owned(),
@@ -232,26 +393,30 @@ impl QueueState {
             top_reason: scoring.and_then(|s| s.top_reason(lead)),
         }
     }
-
-    /// Each lead's current rank, to save as the baseline of the next look.
-    pub fn ranks(&self, book: &Book) -> Vec<(LeadId, u32)> {
-        self.ranked
-            .iter()
-            .enumerate()
-            .map(|(pos, &i)| (book.leads[i].id, pos as u32 + 1))
-            .collect()
-    }
 }
 
-/// The workable leads in queue order, with their priority: from the lead index when the
-/// book is scored, else in id order.
-pub fn rank(
+/// Each lead's current rank (the top `max` of the whole queue), to save as the baseline of
+/// the next look.
+pub fn last_look(
     book: &Book,
     scoring: Option<&Scoring>,
     now: Timestamp,
-) -> (Vec<usize>, Vec<Option<QueuePriority>>) {
+    max: usize,
+) -> Vec<(LeadId, u32)> {
     match scoring {
-        Some(s) => s.rank(book, now),
-        None => (0..book.leads.len()).map(|i| (i, None)).unzip(),
+        Some(s) => s
+            .index
+            .top(max, &IndexFilter::default(), now)
+            .iter()
+            .enumerate()
+            .map(|(pos, e)| (e.id, pos as u32 + 1))
+            .collect(),
+        None => book
+            .leads
+            .iter()
+            .take(max)
+            .enumerate()
+            .map(|(pos, l)| (l.id, pos as u32 + 1))
+            .collect(),
     }
 }

@@ -43,8 +43,13 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                         return vec![];
                     };
                     let id = app.book.leads[hit.index].id;
-                    if let Some(pos) = app.queue.position_of(&app.book, id) {
-                        app.queue.selected = pos;
+                    if app.queue.select_lead(
+                        &app.book,
+                        app.scoring.as_ref(),
+                        app.config.me.as_deref(),
+                        app.now,
+                        id,
+                    ) {
                         app.rebuild_page();
                     }
                     return app.open_detail(id);
@@ -83,11 +88,6 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 /// The lead after `id` in the visible queue (or before it, when it is last).
 fn next_after(app: &App, id: LeadId) -> Option<LeadId> {
     let pos = app.queue.position_of(&app.book, id)?;
-    let at = |p: usize| {
-        app.queue
-            .visible
-            .get(p)
-            .map(|&r| app.book.leads[app.queue.ranked[r]].id)
-    };
+    let at = |p: usize| app.queue.id_at(&app.book, p);
     at(pos + 1).or_else(|| pos.checked_sub(1).and_then(at))
 }

@@ -4,10 +4,11 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event, KeyEventKind};
 
+use super::frame_timing::FrameTimer;
 use super::learning::OutcomeDone;
 use super::scoring::Scoring;
 use super::{Action, App, BookData, DetailData, Effect, Screen, config::Config, update};
@@ -20,8 +21,6 @@ use crate::store::{Store, StoreError, worklog};
 
 /// Meta key under which each lead's rank at the last look is kept.
 const LAST_LOOK_KEY: &str = "console.last_look";
-/// How many top ranks are remembered for the movement column.
-const LAST_LOOK_MAX: usize = 20_000;
 
 /// Where the console runs and on what.
 pub struct ConsoleOptions {
@@ -114,7 +113,7 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
 
     let size = terminal.size()?;
     let mut app = App::new(config, clock(), size.width, size.height);
-    let (tx, rx) = mpsc::channel::<Action>();
+    let (tx, rx) = mpsc::channel::<Incoming>();
     spawn_input_reader(tx.clone());
     spawn_ticker(tx.clone());
     let worker = Worker::spawn(tx.clone());
@@ -127,12 +126,16 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
     session.load_book();
 
     let mut pending: VecDeque<Action> = VecDeque::new();
+    let mut timer = FrameTimer::from_env();
     loop {
         if app.dirty {
             terminal.draw(|frame| crate::ui::draw(frame, &app))?;
             app.dirty = false;
+            if pending.is_empty() {
+                timer.settle();
+            }
             if exit_after_first_frame && app.screen != Screen::Loading {
-                break;
+                break Ok(());
             }
             if panic_after_first_frame && app.screen != Screen::Loading {
                 panic!("LEADQ_PANIC_AFTER_FIRST_FRAME is set");
@@ -140,13 +143,26 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
         }
         let action = match pending.pop_front() {
             Some(a) => a,
-            None => match rx.recv() {
-                Ok(a) => a,
-                Err(_) => break,
-            },
+            None => {
+                if !app.dirty {
+                    timer.settle();
+                }
+                match rx.recv() {
+                    Ok((Action::Key(key), at)) => {
+                        timer.key(&key, at);
+                        Action::Key(key)
+                    }
+                    Ok((a, _)) => a,
+                    Err(_) => break Ok(()),
+                }
+            }
         };
         for effect in update(&mut app, action) {
             if effect == Effect::Quit {
+                timer.settle();
+                if let Some(summary) = timer.summary() {
+                    tracing::info!("{summary}");
+                }
                 return Ok(());
             }
             if let Some(result) = session.perform(effect) {
@@ -154,11 +170,13 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
             }
         }
     }
-    Ok(())
 }
 
+/// What reaches the loop, stamped with when it was sent (keystroke timing starts there).
+type Incoming = (Action, Instant);
+
 /// Key presses and resizes, from a thread that blocks on the terminal.
-fn spawn_input_reader(tx: Sender<Action>) {
+fn spawn_input_reader(tx: Sender<Incoming>) {
     std::thread::spawn(move || {
         loop {
             let action = match event::read() {
@@ -170,16 +188,16 @@ fn spawn_input_reader(tx: Sender<Action>) {
                     return;
                 }
             };
-            if tx.send(action).is_err() {
+            if tx.send((action, Instant::now())).is_err() {
                 return;
             }
         }
     });
 }
 
-fn spawn_ticker(tx: Sender<Action>) {
+fn spawn_ticker(tx: Sender<Incoming>) {
     std::thread::spawn(move || {
-        while tx.send(Action::Tick(clock())).is_ok() {
+        while tx.send((Action::Tick(clock()), Instant::now())).is_ok() {
             std::thread::sleep(Duration::from_secs(1));
         }
     });
@@ -202,7 +220,8 @@ struct Worker {
 }
 
 impl Worker {
-    fn spawn(results: Sender<Action>) -> Worker {
+    fn spawn(results: Sender<Incoming>) -> Worker {
+        let send = move |a: Action| results.send((a, Instant::now()));
         let (jobs, queue): (Sender<Job>, Receiver<Job>) = mpsc::channel();
         std::thread::spawn(move || {
             while let Ok(mut job) = queue.recv() {
@@ -218,14 +237,14 @@ impl Worker {
                     } => {
                         let now = clock();
                         let demo = if is_demo && store.is_empty() {
-                            let _ = results.send(Action::Progress(
+                            let _ = send(Action::Progress(
                                 "generating the demo book (first use only)…".into(),
                             ));
                             crate::store::demo::ensure_demo_book(&store, now).map(|_| ())
                         } else {
                             Ok(())
                         };
-                        let _ = results.send(Action::Progress("reading leads…".into()));
+                        let _ = send(Action::Progress("reading leads…".into()));
                         match demo.and_then(|()| read_book(&store, label, is_demo, now)) {
                             Ok(data) => Action::BookLoaded(Box::new(data)),
                             Err(e) => Action::Failed(e.to_string()),
@@ -233,7 +252,7 @@ impl Worker {
                     }
                     Job::Admin(store, effect) => admin_job(&store, effect, clock()),
                 };
-                if results.send(result).is_err() {
+                if send(result).is_err() {
                     return;
                 }
             }
@@ -394,7 +413,7 @@ impl Session {
                 Err(e) => Some(Action::Failed(e)),
             },
             Effect::SaveLastLook(mut ranks) => {
-                ranks.truncate(LAST_LOOK_MAX);
+                ranks.truncate(super::queue::LAST_LOOK_MAX);
                 if let Err(e) = self
                     .store
                     .put_meta(LAST_LOOK_KEY, &ranks)

@@ -2,10 +2,10 @@
 //! explanation view model, the top reason of a row, and re-scoring after an outcome.
 
 use crate::core::explain::{Explanation, explain};
-use crate::core::index::{LeadIndex, QueueFilter};
+use crate::core::index::LeadIndex;
 use crate::core::model::{Lead, LeadId, Timestamp};
 use crate::core::outcome::RuleId;
-use crate::core::priority::{PriorityConfig, QueuePriority};
+use crate::core::priority::PriorityConfig;
 use crate::core::scorecard::Scorecard;
 use crate::core::text::sanitize;
 
@@ -57,15 +57,6 @@ impl Scoring {
                 self.index.upsert(&self.card, lead, signals);
             }
         }
-    }
-
-    /// The workable leads (book indices) in queue order, with their priority.
-    pub fn rank(&self, book: &Book, now: Timestamp) -> (Vec<usize>, Vec<Option<QueuePriority>>) {
-        self.index
-            .top(self.index.len(), &QueueFilter::default(), now)
-            .into_iter()
-            .filter_map(|e| Some((book.index_of(e.id)?, Some(e.priority))))
-            .unzip()
     }
 
     pub fn explain(&self, lead: &Lead) -> Explanation {

@@ -81,10 +81,11 @@ fn typed(app: &mut App, text: &str) -> Vec<Effect> {
 
 /// The queue's order as the lead index ranked it.
 fn order(app: &App) -> Vec<LeadId> {
-    app.queue
-        .ranked
+    let index = &app.scoring.as_ref().unwrap().index;
+    index
+        .top(index.len(), &Default::default(), app.now)
         .iter()
-        .map(|&i| app.book.leads[i].id)
+        .map(|e| e.id)
         .collect()
 }
 
@@ -104,7 +105,7 @@ fn an_empty_book_welcomes_and_offers_the_demo() {
 fn the_queue_is_ordered_and_only_the_visible_page_is_built() {
     let mut app = loaded_app(sample_leads(100));
     assert_eq!(app.screen, Screen::Queue);
-    assert_eq!(app.queue.ranked.len(), 100);
+    assert_eq!(app.queue.queue_len, 100);
     assert_eq!(app.queue.page.len(), app.page_height());
     let order = order(&app);
     let page: Vec<LeadId> = app.queue.page.iter().map(|r| r.id).collect();
@@ -136,7 +137,7 @@ fn terminal_stages_stay_out_of_the_queue() {
     let mut leads = sample_leads(4);
     leads[1].stage = "Won".into();
     let app = loaded_app(leads);
-    assert_eq!(app.queue.ranked.len(), 3);
+    assert_eq!(app.queue.queue_len, 3);
     assert!(app.queue.page.iter().all(|r| r.id != 2));
 }
 
@@ -188,11 +189,48 @@ fn filters_narrow_the_queue_and_keep_global_ranks() {
     key(&mut app, KeyCode::Char('c'));
     key(&mut app, KeyCode::Char('t'));
     // Due before the end of today (10:00 + up to 14 h): leads 1–16 would be, we have 9.
-    assert_eq!(app.queue.visible.len(), 9);
+    assert_eq!(app.queue.visible_len, 9);
     key(&mut app, KeyCode::Char('c'));
     key(&mut app, KeyCode::Char('o'));
     assert_eq!(app.queue.filter.owner.as_deref(), Some("Ana Ruiz"));
-    assert_eq!(app.queue.visible.len(), 3);
+    assert_eq!(app.queue.visible_len, 3);
+}
+
+#[test]
+fn a_large_queue_fetches_a_window_around_the_selection_not_the_whole_order() {
+    let mut app = loaded_app(sample_leads(3_000));
+    let all = order(&app);
+    assert_eq!(app.queue.queue_len, all.len());
+    assert!(
+        app.queue.window.len() < all.len() / 4,
+        "{} rows fetched for the first page",
+        app.queue.window.len()
+    );
+    // The last lead: fetched from the bottom of the queue, not by ordering everything.
+    key(&mut app, KeyCode::Char('G'));
+    assert_eq!(selected(&app), *all.last().unwrap());
+    assert!(app.queue.window.len() < all.len() / 4);
+    assert_eq!(app.queue.page.last().unwrap().rank as usize, all.len());
+    // Paging up from the bottom stays in queue order.
+    key(&mut app, KeyCode::PageUp);
+    let h = app.page_height();
+    assert_eq!(selected(&app), all[all.len() - 1 - h]);
+    // The middle, through search-like selection of a lead by id.
+    let mid = all[all.len() / 2];
+    let (book, scoring) = (&app.book, app.scoring.as_ref());
+    assert!(app.queue.select_lead(book, scoring, None, app.now, mid));
+    assert_eq!(app.queue.selected, all.len() / 2);
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(selected(&app), all[all.len() / 2 + 1]);
+    // Under a filter, ranks are still whole-queue ranks.
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Char('o'));
+    let owner = app.queue.filter.owner.clone().unwrap();
+    for row in &app.queue.page {
+        assert_eq!(row.owner, owner);
+        let want = all.iter().position(|&id| id == row.id).unwrap() + 1;
+        assert_eq!(row.rank as usize, want, "rank of lead {}", row.id);
+    }
 }
 
 #[test]

@@ -37,8 +37,8 @@ impl Widget for QueueView<'_> {
             Span::styled(sanitize(&app.book.label).into_owned(), theme.muted()),
             Span::raw(format!(
                 "  {} of {} · {} · ",
-                q.visible.len(),
-                q.ranked.len(),
+                q.visible_len,
+                q.queue_len,
                 q.filter.describe()
             )),
             Span::styled(
@@ -59,9 +59,7 @@ impl Widget for QueueView<'_> {
         }
         .render(table, buf);
         let line = match selected.and_then(|i| q.page.get(i)) {
-            None if q.ranked.is_empty() => {
-                Line::styled(" no open leads in this book", theme.muted())
-            }
+            None if q.queue_len == 0 => Line::styled(" no open leads in this book", theme.muted()),
             None => Line::styled(" no lead matches the filter — c clears it", theme.muted()),
             Some(row) => why_line(row, app, theme),
         };
@@ -73,8 +71,7 @@ fn why_line<'a>(row: &'a QueueRow, app: &'a App, theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::styled(format!(" #{} ", row.rank), theme.title())];
     match &row.top_reason {
         Some(reason) => {
-            let pos = app.queue.visible.get(app.queue.selected).copied();
-            if let Some(p) = pos.and_then(|p| app.queue.priority.get(p).copied().flatten()) {
+            if let Some(p) = app.queue.priority_at(app.queue.selected) {
                 spans.push(Span::styled(format!("{} · ", p.words()), theme.muted()));
             }
             spans.push(Span::raw(reason.clone()));

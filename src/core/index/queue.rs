@@ -94,6 +94,102 @@ impl LeadIndex {
             .collect()
     }
 
+    /// How many leads pass `filter`: the length of that queue.
+    pub fn count(&self, filter: &QueueFilter) -> usize {
+        let Some(pass) = self.row_filter(filter) else {
+            return 0;
+        };
+        (0..self.ids.len()).filter(|&r| pass.pass(self, r)).count()
+    }
+
+    /// The `k` leads of lowest priority passing `filter`, in queue order (best first): the
+    /// bottom of the queue without sorting the rest of it.
+    pub fn bottom(&self, k: usize, filter: &QueueFilter, now: Timestamp) -> Vec<QueueEntry> {
+        let Some(pass) = self.row_filter(filter) else {
+            return Vec::new();
+        };
+        if k == 0 {
+            return Vec::new();
+        }
+        // A max-heap of the k lowest (key, Reverse(id)) items.
+        let mut heap: BinaryHeap<(OrdKey, Reverse<LeadId>, Row)> = BinaryHeap::with_capacity(k + 1);
+        for r in 0..self.ids.len() {
+            if !pass.pass(self, r) {
+                continue;
+            }
+            let e = self.entry_at(r, now);
+            let item = (OrdKey(e.priority.key), Reverse(e.id), r as Row);
+            if heap.len() < k {
+                heap.push(item);
+            } else if heap.peek().is_some_and(|max| item < *max) {
+                heap.pop();
+                heap.push(item);
+            }
+        }
+        let mut out = heap.into_vec();
+        out.sort_unstable_by(|a, b| b.cmp(a));
+        out.into_iter()
+            .map(|(_, _, r)| self.entry_at(r as usize, now))
+            .collect()
+    }
+
+    /// Each lead's 1-based position in the queue `filter` selects, at `now`; `None` for a
+    /// lead that is not in it. One pass over the rows; rows whose ceiling is below every
+    /// asked lead's key are passed over without computing their priority.
+    pub fn ranks_of(
+        &self,
+        ids: &[LeadId],
+        filter: &QueueFilter,
+        now: Timestamp,
+    ) -> Vec<Option<u32>> {
+        let Some(pass) = self.row_filter(filter) else {
+            return vec![None; ids.len()];
+        };
+        let mut targets: Vec<(OrdKey, Reverse<LeadId>)> = ids
+            .iter()
+            .filter_map(|&id| {
+                let r = self.row_of(id)?;
+                pass.pass(self, r)
+                    .then(|| (OrdKey(self.entry_at(r, now).priority.key), Reverse(id)))
+            })
+            .collect();
+        targets.sort_unstable();
+        let Some(&(OrdKey(lowest), _)) = targets.first() else {
+            return vec![None; ids.len()];
+        };
+        let prune = self.cfg.overdue_boost >= 0.0 && self.cfg.fresh_inbound_boost >= 0.0;
+        // above[i]: rows strictly above targets[i] in queue order.
+        let mut above = vec![0u32; targets.len() + 1];
+        for (r, &ceiling) in self.ceiling.iter().enumerate() {
+            if (prune && (ceiling as f64) < lowest) || !pass.pass(self, r) {
+                continue;
+            }
+            let e = self.entry_at(r, now);
+            let item = (OrdKey(e.priority.key), Reverse(e.id));
+            // Targets below `item` are the first `n` of the sorted targets.
+            let n = targets.partition_point(|t| *t < item);
+            above[n] += 1;
+        }
+        // A row counted at n is above targets[0..n]: target j has the rows counted past j.
+        let mut count = 0;
+        let mut rank_of_target = vec![0u32; targets.len()];
+        for j in (0..targets.len()).rev() {
+            count += above[j + 1];
+            rank_of_target[j] = count + 1;
+        }
+        ids.iter()
+            .map(|&id| {
+                let r = self.row_of(id)?;
+                if !pass.pass(self, r) {
+                    return None;
+                }
+                let key = (OrdKey(self.entry_at(r, now).priority.key), Reverse(id));
+                let j = targets.binary_search(&key).ok()?;
+                Some(rank_of_target[j])
+            })
+            .collect()
+    }
+
     /// The row test for `filter`; `None` when nothing can pass (unknown owner or stage).
     fn row_filter(&self, filter: &QueueFilter) -> Option<RowFilter> {
         let owner = match &filter.owner {
@@ -193,7 +289,7 @@ impl RowFilter {
 
 /// An f64 with a total order, for the heap.
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct OrdKey(f64);
+pub(super) struct OrdKey(f64);
 
 impl Eq for OrdKey {}
 

@@ -341,7 +341,34 @@ fn top_k_by_ceiling_equals_a_full_sort_across_rewrites() {
             let want: Vec<LeadId> = all.iter().take(k).map(|e| e.id).collect();
             let got: Vec<LeadId> = index.top(k, &filter, NOW).iter().map(|e| e.id).collect();
             assert_eq!(got, want, "k = {k}, filter = {filter:?}");
+            // The bottom of the same queue, its length, and whole-queue ranks.
+            let want: Vec<LeadId> = all.iter().skip(all.len() - k).map(|e| e.id).collect();
+            let got: Vec<LeadId> = index.bottom(k, &filter, NOW).iter().map(|e| e.id).collect();
+            assert_eq!(got, want, "bottom k = {k}, filter = {filter:?}");
+            assert_eq!(index.count(&filter), all.len());
+            let asked = [all[0].id, all[all.len() / 3].id, all[all.len() - 1].id];
+            let want = vec![
+                Some(1),
+                Some(all.len() as u32 / 3 + 1),
+                Some(all.len() as u32),
+            ];
+            assert_eq!(index.ranks_of(&asked, &filter, NOW), want);
         }
+        let whole: Vec<LeadId> = index
+            .top(index.len(), &QueueFilter::default(), NOW)
+            .iter()
+            .map(|e| e.id)
+            .collect();
+        let asked: Vec<LeadId> = [0, 1, 17, whole.len() / 2, whole.len() - 1]
+            .iter()
+            .map(|&p| whole[p])
+            .chain([999_999])
+            .collect();
+        let want: Vec<Option<u32>> = asked
+            .iter()
+            .map(|id| whole.iter().position(|w| w == id).map(|p| p as u32 + 1))
+            .collect();
+        assert_eq!(index.ranks_of(&asked, &QueueFilter::default(), NOW), want);
     };
     for id in 1..=9_000 {
         write(&mut index, &mut owners, &mut rng, id);

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Keystroke → frame in the running console, over a pseudo-terminal.
+
+Usage: scripts/keystrokes.py LEADQ_BINARY DB [ROWSxCOLS]
+
+Opens the console on DB in a pseudo-terminal, waits until the queue is loaded, types a fixed
+workday of keys (move, page, open detail, next lead, filters, search, board, accounts, rules,
+dashboard) one at a time, and prints one JSON object:
+  - "app": per keystroke, the time the console measured from reading the key to the end of
+    the frame drawn after it (LEADQ_FRAME_TIMES), grouped by what the key does;
+  - "pty": per keystroke, the time from writing the key to the pseudo-terminal until the
+    console's output for it has been read back (first byte, and last byte before 50 ms of
+    quiet), which adds the terminal round trip to the app figure.
+Nothing is written to DB except the console's own last-look ranks.
+"""
+import json, os, pty, select, signal, sys, tempfile, time
+
+binary, db = sys.argv[1], sys.argv[2]
+rows, cols = (int(x) for x in (sys.argv[3] if len(sys.argv) > 3 else "40x120").split("x"))
+
+# (group, bytes) in the order typed. Each key waits for its frame before the next is sent.
+ESC = b"\x1b"
+PLAN = (
+    [("move", b"j")] * 30 + [("move", b"k")] * 10
+    + [("page", b"\x04")] * 5 + [("page", b"\x15")] * 3 + [("move", b"g")]
+    + [("open detail", b"\r"), ("next lead", b"j"), ("next lead", b"j"), ("next lead", b"k"),
+       ("back", ESC)] * 3
+    + [("filter", b"m"), ("filter", b"c"), ("filter", b"s"), ("filter", b"s"), ("filter", b"c"),
+       ("filter", b"o"), ("filter", b"c"), ("filter", b"t"), ("filter", b"c")]
+    + [("search", b"/")] + [("search", bytes([c])) for c in b"wolf"] + [("search", ESC)]
+    + [("view", b"2")] + [("board", k) for k in b"jjjkllh"]
+    + [("view", b"3")] + [("accounts", k) for k in b"jjjk"]
+    + [("view", b"4")] + [("rules", k) for k in b"jjjk"]
+    + [("view", b"5"), ("view", b"1")]
+)
+
+
+def read_some(fd, timeout):
+    r, _, _ = select.select([fd], [], [], timeout)
+    if not r:
+        return b""
+    try:
+        return os.read(fd, 65536)
+    except OSError:
+        return b""
+
+
+def main():
+    times = tempfile.NamedTemporaryFile(prefix="leadq-frames-", delete=False).name
+    env = dict(os.environ, LEADQ_FRAME_TIMES=times, TERM="xterm-256color")
+    pid, fd = pty.fork()
+    if pid == 0:
+        import fcntl, struct, termios
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        os.execve(binary, [binary, "--db", db], env)
+    import fcntl, struct, termios
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    # Loaded when the queue header with its sort key is on screen.
+    started, seen = time.perf_counter(), b""
+    while b"sort: p" not in seen:
+        chunk = read_some(fd, 1.0)
+        seen = (seen + chunk)[-8192:]
+        if time.perf_counter() - started > 900:
+            raise SystemExit("the queue did not load within 15 minutes")
+    loaded_s = time.perf_counter() - started
+    while read_some(fd, 0.3):
+        pass
+    pty_first, pty_last = {}, {}
+    for group, key in PLAN:
+        keys = [bytes([key])] if isinstance(key, int) else [key]
+        for k in keys:
+            t = time.perf_counter()
+            os.write(fd, k)
+            first = last = None
+            while True:
+                chunk = read_some(fd, 0.05 if first else 2.0)
+                if not chunk:
+                    break
+                now = time.perf_counter()
+                first = first or now
+                last = now
+            if first:
+                pty_first.setdefault(group, []).append((first - t) * 1e3)
+                pty_last.setdefault(group, []).append((last - t) * 1e3)
+            time.sleep(0.05)
+    os.write(fd, b"q")
+    time.sleep(0.5)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
+
+    labels = [line.split("\t") for line in open(times).read().splitlines() if "\t" in line]
+    os.unlink(times)
+    app = {}
+    # The timing file has one line per key read, in the order typed; pair them with the plan.
+    flat = [(g, k) for g, k in PLAN for _ in ([k] if not isinstance(k, int) else [k])]
+    for (group, _), (_, ms) in zip(flat, labels):
+        app.setdefault(group, []).append(float(ms))
+
+    def pct(v, p):
+        v = sorted(v)
+        return v[round((len(v) - 1) * p)] if v else None
+
+    def summary(d):
+        out = {g: {"n": len(v), "p50_ms": pct(v, .5), "p99_ms": pct(v, .99), "max_ms": max(v)}
+               for g, v in d.items()}
+        every = [x for v in d.values() for x in v]
+        out["all"] = {"n": len(every), "p50_ms": pct(every, .5), "p99_ms": pct(every, .99),
+                      "max_ms": max(every) if every else None}
+        return out
+
+    print(json.dumps({"loaded_s": loaded_s, "keys_timed_by_app": len(labels),
+                      "keys_typed": len(flat), "app": summary(app),
+                      "pty_first_byte": summary(pty_first), "pty_settled": summary(pty_last)},
+                     indent=1))
+
+
+main()
