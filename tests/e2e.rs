@@ -62,7 +62,7 @@ fn log_an_outcome_from_search_then_quit_restores_the_terminal() {
     console.wait_for("Why this score");
     console.type_keys("l");
     console.wait_for("Log outcome — Bruno Keller");
-    console.type_keys("4\tdemo next week\r");
+    console.type_keys("\tdemo next week\x1b[Z4\r");
     console.wait_for("logged Meeting booked on Bruno Keller");
     console.type_keys("q");
     console.wait_for("sort: p × value");

@@ -53,10 +53,10 @@ fn a_rep_logs_a_meeting_on_the_top_lead_then_finds_another_by_company() {
     console.wait_for(&format!("#{first_id} {first_name}"));
     console.wait_for("Why this score");
     console.wait_for("base points");
-    // l opens the log, 4 picks "meeting booked", Enter commits.
+    // Two keys: l opens the log, 4 logs "meeting booked" at once.
     console.type_keys("l");
     console.wait_for(&format!("Log outcome — {first_name}"));
-    console.type_keys("4\r");
+    console.type_keys("4");
     console.wait_for(&format!("logged Meeting booked on {first_name}"));
     // Log-and-next: the detail moved on to the next lead in the queue.
     console.wait_for(second_name);

@@ -96,7 +96,7 @@ impl BoardState {
     }
 
     /// Rebuilds the totals of every column (one pass over the leads) and empties the cards.
-    pub fn rebuild(&mut self, book: &Book, scoring: Option<&Scoring>, now: Timestamp) {
+    pub fn rebuild(&mut self, book: &Book, scoring: Option<&Scoring>) {
         let old: HashMap<String, (usize, usize)> = self
             .columns
             .iter()
@@ -117,13 +117,26 @@ impl BoardState {
                 }
             })
             .collect();
-        for lead in &book.leads {
-            if let Some(i) = self.column_of(&lead.stage) {
-                let p = probability(scoring, lead.id, now);
-                let c = &mut self.columns[i];
-                c.count += 1;
-                c.value += lead.deal_value.unwrap_or(0.0);
-                c.weighted += p.unwrap_or(0.0) * lead.deal_value.unwrap_or(0.0);
+        match scoring {
+            // From the index's columns: one pass over arrays, not over every lead.
+            Some(s) => {
+                for t in s.index.stage_totals() {
+                    if let Some(i) = self.column_of(&t.stage) {
+                        let c = &mut self.columns[i];
+                        c.count += t.count;
+                        c.value += t.value;
+                        c.weighted += t.weighted;
+                    }
+                }
+            }
+            None => {
+                for lead in &book.leads {
+                    if let Some(i) = self.column_of(&lead.stage) {
+                        let c = &mut self.columns[i];
+                        c.count += 1;
+                        c.value += lead.deal_value.unwrap_or(0.0);
+                    }
+                }
             }
         }
         self.focus = self.focus.min(self.columns.len().saturating_sub(1));
@@ -209,12 +222,6 @@ impl BoardState {
         let last = self.columns.len().saturating_sub(1) as isize;
         self.focus = (self.focus as isize + delta).clamp(0, last.max(0)) as usize;
     }
-}
-
-fn probability(scoring: Option<&Scoring>, id: LeadId, now: Timestamp) -> Option<f64> {
-    scoring
-        .and_then(|s| s.index.entry(id, now))
-        .map(|e| e.priority.probability)
 }
 
 /// Fills `column.cards` with its `k` best cards: the index's top-K for the stage, or the

@@ -102,6 +102,14 @@ impl LogForm {
                 {
                     self.outcome = Some(d as usize - 1);
                     self.error = None;
+                    // Log-and-next in two keys: with nothing else entered the digit logs it.
+                    // Once a note, follow-up or value is typed, the digit only picks and
+                    // Enter logs.
+                    if self.is_bare()
+                        && let Ok(req) = self.request(catalog, now)
+                    {
+                        return FormOutcome::Commit(req);
+                    }
                 }
             }
             _ => {
@@ -115,6 +123,13 @@ impl LogForm {
             }
         }
         FormOutcome::Editing
+    }
+
+    /// No note, follow-up or value entered: a digit logs the outcome straight away.
+    pub fn is_bare(&self) -> bool {
+        [&self.note, &self.follow_up, &self.value]
+            .iter()
+            .all(|f| f.value().trim().is_empty())
     }
 
     /// The store request, or what is wrong with the form.

@@ -352,13 +352,17 @@ fn logging_commits_a_request_then_moves_to_the_next_lead_and_can_be_undone() {
     assert_eq!(selected(&app), worked);
     assert!(key(&mut app, KeyCode::Char('l')).is_empty());
     assert!(matches!(app.overlay, Some(Overlay::Log(_))));
-    key(&mut app, KeyCode::Char('4'));
+    // Note, follow-up and value first; then the digit only picks and Enter logs.
     key(&mut app, KeyCode::Tab);
     typed(&mut app, "demo on Tue");
     key(&mut app, KeyCode::Tab);
     typed(&mut app, "2d");
     key(&mut app, KeyCode::Tab);
     typed(&mut app, "12,000");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::BackTab);
+    }
+    assert!(key(&mut app, KeyCode::Char('4')).is_empty());
     let effects = key(&mut app, KeyCode::Enter);
     let [
         Effect::LogOutcome {
@@ -411,6 +415,23 @@ fn logging_commits_a_request_then_moves_to_the_next_lead_and_can_be_undone() {
 }
 
 #[test]
+fn two_keys_log_an_outcome_l_then_its_digit() {
+    let mut app = loaded_app(sample_leads(5));
+    let worked = selected(&app);
+    assert!(key(&mut app, KeyCode::Char('l')).is_empty());
+    let effects = key(&mut app, KeyCode::Char('4'));
+    let [Effect::LogOutcome { lead, request, .. }] = effects.as_slice() else {
+        panic!("the digit logs at once, got {effects:?}");
+    };
+    assert_eq!(
+        (*lead, request.outcome.as_str()),
+        (worked, "meeting_booked")
+    );
+    assert_eq!((request.note.as_str(), request.value), ("", None));
+    assert!(app.overlay.is_none());
+}
+
+#[test]
 fn the_log_form_refuses_bad_input_and_esc_cancels() {
     let mut app = loaded_app(sample_leads(3));
     key(&mut app, KeyCode::Char('l'));
@@ -419,11 +440,13 @@ fn the_log_form_refuses_bad_input_and_esc_cancels() {
         panic!()
     };
     assert!(form.error.as_ref().unwrap().contains("pick an outcome"));
-    key(&mut app, KeyCode::Char('9'));
-    key(&mut app, KeyCode::Char('1'));
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     typed(&mut app, "someday");
+    key(&mut app, KeyCode::BackTab);
+    key(&mut app, KeyCode::BackTab);
+    assert!(key(&mut app, KeyCode::Char('9')).is_empty());
+    assert!(key(&mut app, KeyCode::Char('1')).is_empty());
     assert!(key(&mut app, KeyCode::Enter).is_empty());
     let Some(Overlay::Log(form)) = &app.overlay else {
         panic!()

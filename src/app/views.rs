@@ -38,7 +38,7 @@ fn refresh(app: &mut App) {
     match app.screen {
         Screen::Board => {
             if app.board.stale || app.board.columns.is_empty() {
-                app.board.rebuild(&app.book, app.scoring.as_ref(), now);
+                app.board.rebuild(&app.book, app.scoring.as_ref());
             }
             layout_board(app);
         }

@@ -401,5 +401,7 @@ impl LeadIndex {
 }
 
 mod queue;
+mod totals;
+pub use totals::StageTotals;
 #[cfg(test)]
 mod tests;

@@ -28,7 +28,11 @@ pub fn render(
         .border_style(Style::new().fg(theme.accent))
         .title(Line::styled(title, theme.title()))
         .title_bottom(Line::styled(
-            " 1–9 pick · tab next field · ⏎ log · esc cancel ",
+            if form.is_bare() {
+                " 1–9 log now · tab: note, follow-up, value first · esc "
+            } else {
+                " 1–9 pick · tab next field · ⏎ log · esc cancel "
+            },
             theme.muted(),
         ));
     let inner = block.inner(rect);

@@ -116,7 +116,13 @@ fn detail_view_with_waterfall_colours() {
 #[test]
 fn log_outcome_modal() {
     let mut app = loaded_app(sample_leads(10));
-    keys(&mut app, "l4\tcalled, wants a demo\t");
+    // A note typed first, then 4 picks (it would log at once on an empty form).
+    keys(&mut app, "l\tcalled, wants a demo");
+    update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::NONE)),
+    );
+    keys(&mut app, "4\t\t");
     let t = render(&app, 80, 24);
     insta::assert_snapshot!("log_outcome", t.backend());
 }
