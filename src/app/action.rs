@@ -59,6 +59,7 @@ pub enum Action {
     StageForward,
     UndoStageMove,
     EditOutcomes,
+    ImportCsv,
 
     /// A key press, routed by the open overlay, the view's keymap, then the global keymap.
     #[serde(skip)]
@@ -104,11 +105,18 @@ pub enum Action {
     /// The outcome catalogue is durable as edited.
     #[serde(skip)]
     OutcomesSaved(Box<OutcomeCatalog>),
+    /// A background import got this far ("importing leads.csv: 41 % · 410,000 rows").
+    #[serde(skip)]
+    ImportProgress(String),
+    /// A background import is durable (the text sums it up; the book reloads after it), or
+    /// it failed (the error, as `leadq import` would print it).
+    #[serde(skip)]
+    Imported(Result<String, String>),
 }
 
 impl Action {
     /// The actions a key can be bound to, in the order help lists them.
-    pub const BINDABLE: [Action; 45] = [
+    pub const BINDABLE: [Action; 46] = [
         Action::SelectNext,
         Action::SelectPrev,
         Action::PageDown,
@@ -141,6 +149,7 @@ impl Action {
         Action::RevertWeight,
         Action::RestoreVersion,
         Action::EditOutcomes,
+        Action::ImportCsv,
         Action::ShowBoard,
         Action::ShowAccounts,
         Action::ItemNext,
@@ -169,7 +178,7 @@ impl Action {
             PageUp => "page up",
             SelectFirst => "first row",
             SelectLast => "last row",
-            OpenDetail => "open lead: fields, why, timeline",
+            OpenDetail => "open lead: why, timeline",
             NextLead => "next lead in the queue",
             PrevLead => "previous lead in the queue",
             LogOutcome => "log an outcome",
@@ -186,15 +195,16 @@ impl Action {
             ShowDashboard => "dashboard view",
             EditRule => "edit the rule in place",
             AddRule => "add a rule",
-            ToggleLock => "lock / unlock the rule (learning never moves it)",
+            ToggleLock => "lock / unlock (no learning)",
             ToggleRuleEnabled => "disable / enable the rule",
-            DeleteRule => "delete the rule from the draft",
-            PreviewDraft => "what-if preview of the draft",
+            DeleteRule => "delete the rule (draft)",
+            PreviewDraft => "what-if preview (draft)",
             PublishDraft => "publish the previewed draft",
             DiscardDraft => "discard the draft",
-            RevertWeight => "revert the rule's weight one step back in its history",
-            RestoreVersion => "restore an earlier rules version",
-            EditOutcomes => "edit the outcome → label map",
+            RevertWeight => "revert weight one step back",
+            RestoreVersion => "restore an earlier version",
+            EditOutcomes => "edit outcome → label map",
+            ImportCsv => "import a CSV file",
             ShowBoard => "kanban board view",
             ShowAccounts => "accounts view",
             ItemNext => "next card / row",
@@ -288,6 +298,8 @@ pub enum Effect {
     LoadVersions,
     /// Durable save of the edited outcome catalogue, then `OutcomesSaved`.
     SaveOutcomes(OutcomeCatalog),
+    /// Import a CSV file on the worker (`ImportProgress`, then `Imported` and a reload).
+    ImportCsv(std::path::PathBuf),
 }
 
 /// The book as the console needs it, read by the worker.

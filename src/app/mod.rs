@@ -10,6 +10,7 @@ pub mod book;
 pub mod config;
 pub mod detail;
 pub mod frame_timing;
+pub mod import_prompt;
 pub mod keymap;
 pub mod learning;
 pub mod log_form;
@@ -69,6 +70,7 @@ pub enum Overlay {
     RuleForm(admin::RuleForm),
     Versions(versions::VersionPicker),
     Outcomes(outcome_editor::OutcomeEditor),
+    Import(import_prompt::ImportPrompt),
 }
 
 /// A short message at the bottom; `error` ones are drawn in the negative colour.
@@ -111,6 +113,8 @@ pub struct App {
     pub accounts: accounts::AccountsState,
     /// The view a lead's detail was opened from, when not the queue.
     pub detail_from: Option<Screen>,
+    /// A CSV import runs on the worker.
+    pub importing: bool,
 }
 
 impl App {
@@ -137,6 +141,7 @@ impl App {
             board: Default::default(),
             accounts: Default::default(),
             detail_from: None,
+            importing: false,
         }
     }
 
@@ -160,10 +165,14 @@ impl App {
     }
 
     fn toast(&mut self, text: impl Into<String>, error: bool) {
+        self.toast_for(text, error, TOAST_SECS);
+    }
+
+    fn toast_for(&mut self, text: impl Into<String>, error: bool, secs: i64) {
         self.toast = Some(Toast {
             text: text.into(),
             error,
-            until: self.now + TOAST_SECS,
+            until: self.now + secs,
         });
     }
 
@@ -291,6 +300,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         EditOutcomes if app.screen == Screen::Rules => outcome_editor::open(app),
         EditOutcomes => vec![],
+        ImportCsv => import_prompt::open(app),
+        ImportProgress(text) => import_prompt::on_progress(app, text),
+        Imported(summary) => import_prompt::on_done(app, summary),
         VersionsLoaded(versions) => {
             versions::on_loaded(app, versions);
             vec![]
@@ -455,18 +467,30 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         BookLoaded(mut data) => {
             app.status = None;
+            // A reload of the same book (after an import, a publish) keeps what the user
+            // was looking at: the view, the filter and the selected lead.
+            let reload = data.label == app.book.label && !app.book.leads.is_empty();
+            let keep = reload.then(|| app.queue.selected_id(&app.book)).flatten();
+            let filter = if reload {
+                std::mem::take(&mut app.queue.filter)
+            } else {
+                Default::default()
+            };
             app.scoring = data.scoring.take();
             app.queue = QueueState {
                 baseline: data.last_look.iter().copied().collect(),
+                filter,
                 ..QueueState::default()
             };
             app.book = Book::from_data(*data);
             app.screen = if app.book.leads.is_empty() {
                 Screen::Welcome
+            } else if reload && app.screen != Screen::Loading {
+                app.screen
             } else {
                 Screen::Queue
             };
-            app.rerank(None);
+            app.rerank(keep);
             vec![]
         }
         DetailLoaded(data) => {

@@ -33,6 +33,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             }
             vec![]
         }
+        Some(Overlay::Import(prompt)) => super::import_prompt::on_key(app, prompt, &key),
         Some(Overlay::Search(mut search)) => {
             let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
             match key.code {

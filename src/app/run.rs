@@ -212,6 +212,13 @@ enum Job {
     },
     /// Rules admin and dashboard work (preview, publish, dashboard figures).
     Admin(Store, Effect),
+    /// A CSV import, then a reload of the book.
+    Import {
+        store: Store,
+        path: PathBuf,
+        label: String,
+        is_demo: bool,
+    },
 }
 
 /// One background thread that runs jobs and reports their results as actions.
@@ -224,10 +231,21 @@ impl Worker {
         let send = move |a: Action| results.send((a, Instant::now()));
         let (jobs, queue): (Sender<Job>, Receiver<Job>) = mpsc::channel();
         std::thread::spawn(move || {
-            while let Ok(mut job) = queue.recv() {
-                // Newest request wins: skip jobs that a later one replaces.
-                while let Ok(newer) = queue.try_recv() {
-                    job = newer;
+            let mut waiting: VecDeque<Job> = VecDeque::new();
+            loop {
+                if waiting.is_empty() {
+                    match queue.recv() {
+                        Ok(job) => waiting.push_back(job),
+                        Err(_) => return,
+                    }
+                }
+                waiting.extend(queue.try_iter());
+                // A book load that a later one replaces is skipped; every other job runs.
+                let job = waiting.pop_front().expect("not empty");
+                if matches!(job, Job::LoadBook { .. })
+                    && waiting.iter().any(|j| matches!(j, Job::LoadBook { .. }))
+                {
+                    continue;
                 }
                 let result = match job {
                     Job::LoadBook {
@@ -251,6 +269,24 @@ impl Worker {
                         }
                     }
                     Job::Admin(store, effect) => admin_job(&store, effect, clock()),
+                    Job::Import {
+                        store,
+                        path,
+                        label,
+                        is_demo,
+                    } => {
+                        let done = import_job(&store, &path, &send)
+                            .map_err(|e| format!("import of {} failed: {e}", path.display()));
+                        let failed = done.is_err();
+                        let _ = send(Action::Imported(done));
+                        if failed {
+                            continue;
+                        }
+                        match read_book(&store, label, is_demo, clock()) {
+                            Ok(data) => Action::BookLoaded(Box::new(data)),
+                            Err(e) => Action::Failed(e.to_string()),
+                        }
+                    }
                 };
                 if send(result).is_err() {
                     return;
@@ -259,6 +295,52 @@ impl Worker {
         });
         Worker { jobs }
     }
+}
+
+/// Imports a CSV file as `leadq import` does, reporting progress at most every 200 ms;
+/// returns the summary line for the toast.
+fn import_job(
+    store: &Store,
+    path: &Path,
+    send: &dyn Fn(Action) -> Result<(), mpsc::SendError<Incoming>>,
+) -> Result<String, crate::store::import::ImportError> {
+    use crate::store::import::{ImportOptions, ImportPhase, import_csv};
+    let name = path.file_name().map_or(path.display().to_string(), |n| {
+        n.to_string_lossy().into_owned()
+    });
+    let name = crate::core::text::sanitize(&name).into_owned();
+    let mut last = Instant::now();
+    let options = ImportOptions {
+        dry_run: false,
+        now: clock(),
+    };
+    let summary = import_csv(store, path, &[], &options, &mut |p| {
+        if last.elapsed() < Duration::from_millis(200) {
+            return;
+        }
+        last = Instant::now();
+        let pct = (p.bytes * 100).checked_div(p.total_bytes).unwrap_or(0);
+        let phase = match p.phase {
+            ImportPhase::Scanning => "checking",
+            ImportPhase::Importing => "importing",
+        };
+        let _ = send(Action::ImportProgress(format!(
+            "{phase} {name}: {pct} % · {} rows",
+            p.rows
+        )));
+    })?;
+    let mut text = format!(
+        "imported {name}: {} new, {} merged",
+        summary.imported, summary.merged
+    );
+    if summary.rejected > 0 {
+        text.push_str(&format!(", {} rejected", summary.rejected));
+        if let Some(f) = &summary.reject_file {
+            text.push_str(&format!(" (see {})", f.display()));
+        }
+    }
+    text.push_str(" · reloading the queue…");
+    Ok(text)
 }
 
 /// Runs rules admin and dashboard work on the worker.
@@ -443,6 +525,15 @@ impl Session {
                 Ok(v) => Action::VersionsLoaded(v),
                 Err(e) => Action::Failed(format!("rules versions: {e}")),
             }),
+            Effect::ImportCsv(path) => {
+                let _ = self.worker.jobs.send(Job::Import {
+                    store: self.store.clone(),
+                    path,
+                    label: self.label(),
+                    is_demo: self.is_demo,
+                });
+                None
+            }
             Effect::SaveOutcomes(catalog) => {
                 Some(match self.store.save_outcome_catalog(&catalog) {
                     Ok(()) => Action::OutcomesSaved(Box::new(catalog)),

@@ -234,6 +234,47 @@ fn a_large_queue_fetches_a_window_around_the_selection_not_the_whole_order() {
 }
 
 #[test]
+fn an_import_runs_in_the_background_and_the_reload_keeps_the_view() {
+    let mut app = loaded_app(sample_leads(30));
+    key(&mut app, KeyCode::Char('o'));
+    key(&mut app, KeyCode::Char('j'));
+    let (filter, was) = (app.queue.filter.clone(), selected(&app));
+    assert!(key(&mut app, KeyCode::Char('I')).is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::Import(_))));
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "no path, no import"
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    typed(&mut app, &file.path().display().to_string());
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::ImportCsv(file.path().to_path_buf())]
+    );
+    assert!(app.importing && app.overlay.is_none());
+    // The queue stays usable meanwhile; a second import waits for the first.
+    key(&mut app, KeyCode::Char('I'));
+    assert!(app.overlay.is_none() && app.toast.as_ref().unwrap().error);
+    update(
+        &mut app,
+        Action::ImportProgress("importing x.csv: 50 %".into()),
+    );
+    assert!(app.toast.as_ref().unwrap().text.contains("50 %"));
+    update(
+        &mut app,
+        Action::Imported(Ok("imported x.csv: 5 new".into())),
+    );
+    assert!(!app.importing);
+    // The reload adds leads; the filter, the selected lead and the view stay.
+    let data = book_data(sample_leads(35), vec![]);
+    update(&mut app, Action::BookLoaded(Box::new(data)));
+    assert_eq!(app.screen, Screen::Queue);
+    assert_eq!(app.queue.filter, filter);
+    assert_eq!(selected(&app), was);
+    assert_eq!(app.queue.queue_len, 35);
+}
+
+#[test]
 fn mine_without_me_explains_what_to_set() {
     let mut app = loaded_app(sample_leads(3));
     app.config.me = None;

@@ -397,9 +397,28 @@ impl Store {
         Ok(first)
     }
 
-    /// Reserves `n` consecutive new lead ids and returns the first.
+    /// Reserves `n` consecutive new lead ids and returns the first: never an id a stored
+    /// lead has, even one written with an explicit id (`put_lead`, a restore, the demo).
     pub fn reserve_lead_ids(&self, n: u64) -> Result<LeadId> {
-        self.next_counter(META_NEXT_LEAD, n)
+        let floor = self
+            .leads
+            .last()
+            .map_err(|e| self.sled_error(e))?
+            .and_then(|(k, _)| <[u8; 8]>::try_from(k.as_ref()).ok())
+            .map_or(1, |k| u64::from_be_bytes(k) + 1);
+        let mut first = 0;
+        self.meta
+            .update_and_fetch(META_NEXT_LEAD, |old| {
+                let cur = old
+                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(1)
+                    .max(floor);
+                first = cur;
+                Some((cur + n).to_be_bytes().to_vec())
+            })
+            .map_err(|e| self.sled_error(e))?;
+        Ok(first)
     }
 
     // ----- settings -----

@@ -318,3 +318,18 @@ fn a_schema_1_book_gets_its_outcomes_indexed_by_lead_on_open() {
     let schema = store.meta.get(META_SCHEMA).unwrap().unwrap();
     assert_eq!(schema.as_ref(), &SCHEMA_VERSION.to_be_bytes());
 }
+
+#[test]
+fn new_lead_ids_never_reuse_an_id_written_explicitly() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
+    store
+        .put_lead(&Lead {
+            id: 41,
+            name: "Ana Ruiz".into(),
+            ..Lead::default()
+        })
+        .unwrap();
+    assert_eq!(store.reserve_lead_ids(2).unwrap(), 42);
+    assert_eq!(store.reserve_lead_ids(1).unwrap(), 44);
+}

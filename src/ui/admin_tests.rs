@@ -107,6 +107,6 @@ fn help_in_the_rules_view_lists_the_version_and_outcome_map_keys() {
             .lines()
             .any(|l| l.contains(words) && l.contains(&format!("  {key}  ")))
     };
-    assert!(has("V", "restore an earlier rules version"), "{screen}");
-    assert!(has("o", "edit the outcome → label map"), "{screen}");
+    assert!(has("V", "restore an earlier version"), "{screen}");
+    assert!(has("o", "edit outcome → label map"), "{screen}");
 }

@@ -6,6 +6,7 @@ pub mod board;
 pub mod dashboard;
 pub mod detail;
 pub mod help;
+pub mod import;
 pub mod log_outcome;
 pub mod outcomes;
 pub mod queue;
@@ -105,6 +106,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         Some(Overlay::Outcomes(editor)) => {
             outcomes::render(editor, &app.book.catalog, theme, body, frame.buffer_mut());
+        }
+        Some(Overlay::Import(prompt)) => {
+            let cursor = import::render(prompt, theme, body, frame.buffer_mut());
+            frame.set_cursor_position(cursor);
         }
         Some(Overlay::Search(state)) => {
             let cursor = search::render(state, &app.book, theme, body, frame.buffer_mut());

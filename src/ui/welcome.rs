@@ -47,13 +47,23 @@ impl Widget for Welcome<'_> {
             ]));
         }
         lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
-            Span::raw("Bring your own leads: quit and run "),
+        let mut import = vec![Span::raw("Bring your own leads: ")];
+        if let Some(key) = key_for(Action::ImportCsv) {
+            import.extend([
+                Span::raw("press "),
+                Span::styled(key, theme.key()),
+                Span::raw(" to import a CSV file, or run "),
+            ]);
+        } else {
+            import.push(Span::raw("quit and run "));
+        }
+        import.extend([
             Span::styled("leadq import FILE.csv", theme.key()),
             Span::raw(
                 ". Columns are matched by name; any other column is kept as a custom attribute.",
             ),
-        ]));
+        ]);
+        lines.push(Line::from(import));
         lines.push(Line::raw(""));
         if let Some(key) = key_for(Action::Quit) {
             lines.push(Line::from(vec![
