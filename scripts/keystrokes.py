@@ -5,13 +5,14 @@ Usage: scripts/keystrokes.py LEADQ_BINARY DB [ROWSxCOLS]
 
 Opens the console on DB in a pseudo-terminal, waits until the queue is loaded, types a fixed
 workday of keys (move, page, open detail, next lead, filters, search, board, accounts, rules,
-dashboard) one at a time, and prints one JSON object:
+dashboard, log an outcome and undo it — the book is written to) one at a time, and prints
+one JSON object:
   - "app": per keystroke, the time the console measured from reading the key to the end of
     the frame drawn after it (LEADQ_FRAME_TIMES), grouped by what the key does;
   - "pty": per keystroke, the time from writing the key to the pseudo-terminal until the
     console's output for it has been read back (first byte, and last byte before 50 ms of
     quiet), which adds the terminal round trip to the app figure.
-Nothing is written to DB except the console's own last-look ranks.
+Run it on a copy of a book: two outcomes are logged and undone.
 """
 import json, os, pty, select, signal, sys, tempfile, time
 
@@ -32,6 +33,8 @@ PLAN = (
     + [("view", b"3")] + [("accounts", k) for k in b"jjjk"]
     + [("view", b"4")] + [("rules", k) for k in b"jjjk"]
     + [("view", b"5"), ("view", b"1")]
+    # Log "meeting booked" on the top lead and undo it: durable write, learning, re-rank.
+    + [("log outcome", b"l"), ("log outcome", b"4"), ("undo outcome", b"u")] * 2
 )
 
 

@@ -32,6 +32,9 @@ pub struct DetailState {
     pub explanation: Option<ExplanationView>,
     /// Rank in the queue, when the lead is in it.
     pub rank: Option<u32>,
+    /// Rows the fields and the timeline are scrolled down (page keys); the drawing clamps it
+    /// to what there is to show.
+    pub scroll: u16,
 }
 
 impl DetailState {
@@ -41,6 +44,7 @@ impl DetailState {
             data: None,
             explanation: None,
             rank,
+            scroll: 0,
         }
     }
 }

@@ -339,6 +339,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.overlay = Some(Overlay::Help);
             vec![]
         }
+        PageDown | PageUp if app.screen == Screen::Detail => {
+            // Scrolls the lead's fields and timeline by half a screen.
+            let step = (app.height / 2).max(1);
+            if let Some(d) = app.detail.as_mut() {
+                d.scroll = if action == PageDown {
+                    d.scroll.saturating_add(step)
+                } else {
+                    d.scroll.saturating_sub(step)
+                };
+            }
+            vec![]
+        }
         SelectNext | SelectPrev | PageDown | PageUp | SelectFirst | SelectLast => {
             let page = app.page_height() as isize;
             let delta = match action {

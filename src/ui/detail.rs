@@ -54,7 +54,13 @@ impl Widget for DetailView<'_> {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
                 .areas(body);
-        Paragraph::new(field_lines(lead, app.now, theme))
+        let fields = field_lines(lead, app.now, theme);
+        // Page keys scroll the fields and the timeline; never past their last line.
+        let fields_scroll = detail
+            .scroll
+            .min((fields.len() as u16).saturating_sub(left.height.saturating_sub(1)));
+        Paragraph::new(fields)
+            .scroll((fields_scroll, 0))
             .block(
                 Block::new()
                     .borders(Borders::RIGHT)
@@ -87,7 +93,12 @@ impl Widget for DetailView<'_> {
             .wrap(Wrap { trim: false })
             .render(why, buf),
         }
-        Timeline { data, theme }.render(timeline, buf);
+        Timeline {
+            data,
+            theme,
+            scroll: detail.scroll,
+        }
+        .render(timeline, buf);
     }
 }
 
@@ -233,6 +244,8 @@ impl Widget for Waterfall<'_> {
 struct Timeline<'a> {
     data: &'a DetailData,
     theme: &'a Theme,
+    /// Activities skipped from the newest (clamped so the oldest stays reachable).
+    scroll: u16,
 }
 
 impl Widget for Timeline<'_> {
@@ -242,7 +255,15 @@ impl Widget for Timeline<'_> {
             format!(" Timeline ({})", self.data.activities.len()),
             theme.title(),
         )];
-        for a in self.data.activities.iter().rev() {
+        let shown = area.height.saturating_sub(1) as usize;
+        let skip = (self.scroll as usize).min(self.data.activities.len().saturating_sub(shown));
+        if skip > 0 {
+            lines[0].push_span(Span::styled(
+                format!(" · {skip} newer above (PgUp)"),
+                theme.muted(),
+            ));
+        }
+        for a in self.data.activities.iter().rev().skip(skip) {
             let (what, style) = match &a.kind {
                 ActivityKind::Signal(s) => (s.label().to_string(), Style::new()),
                 ActivityKind::Outcome(o) => {
@@ -267,6 +288,15 @@ impl Widget for Timeline<'_> {
         }
         if self.data.activities.is_empty() {
             lines.push(Line::styled(" no activity yet", theme.muted()));
+        }
+        let rows = area.height as usize;
+        if lines.len() > rows && rows >= 2 {
+            let older = lines.len() - (rows - 1);
+            lines.truncate(rows - 1);
+            lines.push(Line::styled(
+                format!(" … {older} older (PgDn)"),
+                theme.muted(),
+            ));
         }
         Paragraph::new(lines).render(area, buf);
     }

@@ -83,6 +83,48 @@ fn detail_app() -> App {
 }
 
 #[test]
+fn a_long_timeline_scrolls_with_the_page_keys() {
+    let mut app = detail_app();
+    let Some(d) = app.detail.as_mut().and_then(|d| d.data.as_mut()) else {
+        panic!("detail loaded")
+    };
+    d.activities = (0..60)
+        .map(|i| Activity {
+            lead: 2,
+            at: NOW - (60 - i) * DAY,
+            kind: ActivityKind::Signal(Signal::WebVisit),
+            detail: format!("/page-{i}"),
+        })
+        .collect();
+    let text = |app: &App| {
+        let t = render(app, 80, 24);
+        let buf = t.backend().buffer();
+        (0..buf.area.height)
+            .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let first = text(&app);
+    assert!(
+        first.contains("/page-59") && first.contains("older (PgDn)"),
+        "{first}"
+    );
+    assert!(!first.contains("/page-0\u{20}"));
+    for _ in 0..10 {
+        update(
+            &mut app,
+            Action::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)),
+        );
+    }
+    let last = text(&app);
+    assert!(
+        last.contains("/page-0 ") && last.contains("newer above"),
+        "{last}"
+    );
+    assert!(!last.contains("/page-59"));
+}
+
+#[test]
 fn queue_view() {
     let mut app = loaded_app(sample_leads(40));
     keys(&mut app, "jj");
