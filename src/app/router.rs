@@ -12,6 +12,22 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
         return update(app, Action::Quit);
     }
+    // An Esc and a key typed quickly reach the terminal as one sequence, which reads as
+    // Alt+key: unless Alt+key is bound, it is the Esc then the key ("Esc q" in search closes
+    // the search, then quits).
+    if let KeyCode::Char(c) = key.code
+        && key.modifiers == KeyModifiers::ALT
+        && app.config.keymap.action_for(app.key_mode(), &key).is_none()
+    {
+        let mut effects = on_key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        if !effects.contains(&Effect::Quit) {
+            effects.extend(on_key(
+                app,
+                KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+            ));
+        }
+        return effects;
+    }
     match app.overlay.take() {
         Some(Overlay::Log(mut form)) => {
             match form.handle_key(&key, &app.book.catalog, app.now) {

@@ -275,6 +275,19 @@ fn an_import_runs_in_the_background_and_the_reload_keeps_the_view() {
 }
 
 #[test]
+fn esc_and_a_key_read_together_as_alt_key_act_as_esc_then_the_key() {
+    let mut app = loaded_app(sample_leads(5));
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "ai");
+    let fx = update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::ALT)),
+    );
+    assert!(app.overlay.is_none(), "Esc closed the search");
+    assert!(fx.contains(&Effect::Quit), "then q quit: {fx:?}");
+}
+
+#[test]
 fn mine_without_me_explains_what_to_set() {
     let mut app = loaded_app(sample_leads(3));
     app.config.me = None;
