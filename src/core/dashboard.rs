@@ -110,6 +110,21 @@ pub struct Dashboard {
     pub drifted: Vec<RuleWeights>,
 }
 
+impl Dashboard {
+    /// Expected calibration error: the gap between predicted and observed win rate per
+    /// bin, weighted by the bin's outcomes; `None` before any labelled outcome.
+    pub fn calibration_error(&self) -> Option<f64> {
+        let n: usize = self.calibration.iter().map(|b| b.n).sum();
+        (n > 0).then(|| {
+            self.calibration
+                .iter()
+                .map(|b| b.n as f64 * (b.predicted - b.observed).abs())
+                .sum::<f64>()
+                / n as f64
+        })
+    }
+}
+
 fn decile(p: f64) -> usize {
     ((p * 10.0).floor().max(0.0) as usize).min(9)
 }

@@ -5,8 +5,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
+use ratatui::symbols::Marker;
 use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Sparkline, Widget};
+use ratatui::widgets::{
+    Axis, Bar, BarChart, BarGroup, Block, Borders, Chart, Dataset, GraphType, Paragraph, Sparkline,
+    Widget,
+};
 
 use super::fit;
 use crate::app::App;
@@ -137,34 +141,23 @@ impl Widget for DashboardView<'_> {
 
 fn render_health(d: &Dashboard, app: &App, area: Rect, buf: &mut Buffer, block: Block) {
     let theme = &app.config.theme;
-    let mut lines = vec![Line::from(format!(
-        "AUC last {}: {} · labelled {}",
-        d.recent_n,
-        d.auc_recent.map_or("—".into(), |a| format!("{a:.2}")),
-        d.labelled
-    ))];
-    lines.push(Line::styled(
-        "calibration: predicted → observed (n)",
-        theme.muted(),
-    ));
-    let bins: Vec<String> = d
-        .calibration
-        .iter()
-        .filter(|b| b.n > 0)
-        .map(|b| {
-            format!(
-                "{:.0}→{:.0}%({})",
-                b.predicted * 100.0,
-                b.observed * 100.0,
-                b.n
-            )
-        })
-        .collect();
-    for chunk in bins.chunks(2) {
-        lines.push(Line::from(chunk.join("  ")));
-    }
-    if bins.is_empty() {
-        lines.push(Line::styled("no labelled outcomes yet", theme.muted()));
+    let mut lines = vec![
+        Line::from(format!(
+            "AUC {} (last {})",
+            d.auc_recent.map_or("—".into(), |a| format!("{a:.2}")),
+            d.recent_n
+        )),
+        Line::from(format!("labelled {}", d.labelled)),
+    ];
+    match d.calibration_error() {
+        Some(e) => {
+            lines.push(Line::from(format!("calibration gap {:.1} pts", e * 100.0)));
+            lines.push(Line::styled(
+                "chart: deciles, diagonal = ideal",
+                theme.muted(),
+            ));
+        }
+        None => lines.push(Line::styled("no labelled outcomes yet", theme.muted())),
     }
     match d.drifted.first() {
         Some(r) => lines.push(Line::styled(
@@ -182,5 +175,48 @@ fn render_health(d: &Dashboard, app: &App, area: Rect, buf: &mut Buffer, block: 
             theme.muted(),
         )),
     }
-    Paragraph::new(lines).block(block).render(area, buf);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let [text_a, chart_a] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(inner);
+    Paragraph::new(lines)
+        .wrap(ratatui::widgets::Wrap { trim: true })
+        .render(text_a, buf);
+    // Predicted vs observed per decile, beside the diagonal a calibrated model follows.
+    let points: Vec<(f64, f64)> = d
+        .calibration
+        .iter()
+        .filter(|b| b.n > 0)
+        .map(|b| (b.predicted, b.observed))
+        .collect();
+    let ideal = [(0.0, 0.0), (1.0, 1.0)];
+    let datasets = vec![
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(theme.muted())
+            .data(&ideal),
+        Dataset::default()
+            .marker(Marker::Dot)
+            .graph_type(GraphType::Scatter)
+            .style(Style::new().fg(theme.accent))
+            .data(&points),
+    ];
+    let labels = || vec![Line::from("0"), Line::from("1")];
+    Chart::new(datasets)
+        .x_axis(
+            Axis::default()
+                .title("pred")
+                .bounds([0.0, 1.0])
+                .labels(labels())
+                .style(theme.muted()),
+        )
+        .y_axis(
+            Axis::default()
+                .title("obs")
+                .bounds([0.0, 1.0])
+                .labels(labels())
+                .style(theme.muted()),
+        )
+        .render(chart_a, buf);
 }
