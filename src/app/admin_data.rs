@@ -99,6 +99,7 @@ pub fn load_admin(store: &Store) -> Result<AdminData, StoreError> {
     let total = outcomes.len();
     let total_pos = outcomes.iter().filter(|o| o.1).count();
     let mut stats = HashMap::new();
+    let mut histories = store.weight_histories()?;
     for rule in &set.rules {
         let shown = shown_weight(rule.id, &weights, &state, &priors, &cfg);
         let matching: Vec<bool> = outcomes
@@ -110,11 +111,7 @@ pub fn load_admin(store: &Store) -> Result<AdminData, StoreError> {
             let rate = matching.iter().filter(|&&p| p).count() as f64 / matching.len() as f64;
             rate / (total_pos as f64 / total as f64)
         });
-        let history = store
-            .weight_history(Some(rule.id))?
-            .into_iter()
-            .map(|h| h.weight)
-            .collect();
+        let history = histories.remove(&Some(rule.id)).unwrap_or_default();
         stats.insert(
             rule.name.clone(),
             RuleStats {

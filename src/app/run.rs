@@ -357,6 +357,10 @@ fn admin_job(store: &Store, effect: Effect, now: Timestamp) -> Action {
                 Err(e) => Action::Failed(format!("rules not published: {e}")),
             }
         }
+        Effect::LoadAdmin => match admin_data::load_admin(store) {
+            Ok(d) => Action::AdminLoaded(Box::new(d)),
+            Err(e) => Action::Failed(format!("rules admin: {e}")),
+        },
         Effect::LoadDashboard => match admin_data::load_dashboard(store, now) {
             Ok(d) => Action::DashboardLoaded(Box::new(d)),
             Err(e) => Action::Failed(format!("dashboard: {e}")),
@@ -512,10 +516,15 @@ impl Session {
                     .send(Job::Admin(self.store.clone(), effect));
                 None
             }
-            Effect::LoadAdmin => Some(match super::admin_data::load_admin(&self.store) {
-                Ok(d) => Action::AdminLoaded(Box::new(d)),
-                Err(e) => Action::Failed(format!("rules admin: {e}")),
-            }),
+            Effect::LoadAdmin => {
+                // Learned weights, lift and every rule's history: a pass over the book's
+                // outcomes and weight events, so on the worker.
+                let _ = self
+                    .worker
+                    .jobs
+                    .send(Job::Admin(self.store.clone(), effect));
+                None
+            }
             Effect::RestoreRules(v) => Some(match self.store.restore_rules(v, now) {
                 Ok((n, _)) => Action::RulesPublished(n),
                 Err(e) => Action::Failed(format!("restore failed: {e}")),

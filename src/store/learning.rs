@@ -7,6 +7,8 @@
 //! with the minimum-evidence rule applied ([`effective_weights`]); it is rewritten in the same
 //! transaction as every change here.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::core::learn::{LearnConfig, LearnerState, Priors, effective_weights, learn, unlearn};
@@ -99,6 +101,22 @@ impl Store {
     pub fn weight_events(&self) -> Result<Vec<WeightEvent>, StoreError> {
         self.iter_values(&self.weights, self.weights.scan_prefix(EVENT_PREFIX))
             .collect()
+    }
+
+    /// Each rule's weight after every change that touched it, oldest first, in one pass over
+    /// the events (the rules admin shows them all at once).
+    pub fn weight_histories(&self) -> Result<HashMap<Option<RuleId>, Vec<f64>>, StoreError> {
+        let mut out: HashMap<Option<RuleId>, Vec<f64>> = HashMap::new();
+        for ev in
+            self.iter_values::<WeightEvent>(&self.weights, self.weights.scan_prefix(EVENT_PREFIX))
+        {
+            for d in ev?.deltas {
+                out.entry(d.rule)
+                    .or_default()
+                    .push(d.before.unwrap_or(0.0) + d.dw);
+            }
+        }
+        Ok(out)
     }
 
     /// A rule's (`None`: the bias's) weight after each change that touched it, oldest first.
@@ -302,12 +320,17 @@ impl Store {
 
     /// Finds the event of an outcome's learning step.
     pub(crate) fn event_of_outcome(&self, seq: u64) -> Result<Option<u64>, StoreError> {
-        Ok(self
-            .weight_events()?
-            .into_iter()
-            .rev()
-            .find(|e| e.cause == WeightCause::Outcome { seq })
-            .map(|e| e.no))
+        // Newest first, stopping at the match: an undo is nearly always of a recent outcome,
+        // and a book can hold hundreds of thousands of events.
+        for ev in self.weights.scan_prefix(EVENT_PREFIX).rev() {
+            let (k, v) = ev.map_err(|e| self.sled_error(e))?;
+            let ev: WeightEvent =
+                codec::decode(&v).map_err(|e| self.decode_error(&self.weights, &k, e))?;
+            if ev.cause == (WeightCause::Outcome { seq }) {
+                return Ok(Some(ev.no));
+            }
+        }
+        Ok(None)
     }
 }
 

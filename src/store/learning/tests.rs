@@ -139,6 +139,21 @@ fn undo_of_the_last_outcome_is_bit_exact_and_of_a_middle_one_equals_a_replay_wit
     // The history no longer shows the undone steps; later steps were learned again.
     assert_eq!(store.weight_history(None).unwrap().len(), 8);
     assert!(store.outcome(seqs[4]).unwrap().unwrap().undone);
+    // The one-pass histories the rules admin reads agree with each rule's own history.
+    let all = store.weight_histories().unwrap();
+    for rule in [None, Some(1), Some(2)] {
+        let one: Vec<f64> = store
+            .weight_history(rule)
+            .unwrap()
+            .iter()
+            .map(|h| h.weight)
+            .collect();
+        assert_eq!(
+            all.get(&rule).cloned().unwrap_or_default(),
+            one,
+            "rule {rule:?}"
+        );
+    }
 }
 
 #[test]
