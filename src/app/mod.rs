@@ -189,16 +189,22 @@ impl App {
 
     /// Re-reads the queue (after the book or the order changed), keeping `keep` selected.
     fn rerank(&mut self, keep: Option<LeadId>) {
-        self.refilter(keep);
+        self.requeue(keep, true);
     }
 
+    /// Re-reads the queue after the filter changed, keeping `keep` selected.
     fn refilter(&mut self, keep: Option<LeadId>) {
+        self.requeue(keep, false);
+    }
+
+    fn requeue(&mut self, keep: Option<LeadId>, recount: bool) {
         self.queue.refilter(
             &self.book,
             self.scoring.as_ref(),
             self.config.me.as_deref(),
             self.now,
             keep,
+            recount,
         );
         self.rebuild_page();
     }

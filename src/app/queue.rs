@@ -163,8 +163,8 @@ impl QueueState {
         })
     }
 
-    /// Re-reads the queue after the order or the filter changed, keeping `keep` selected when
-    /// it is still in the view.
+    /// Re-reads the queue after the order (`recount`: the book changed too) or the filter
+    /// changed, keeping `keep` selected when it is still in the view.
     pub fn refilter(
         &mut self,
         book: &Book,
@@ -172,23 +172,38 @@ impl QueueState {
         me: Option<&str>,
         now: Timestamp,
         keep: Option<LeadId>,
+        recount: bool,
     ) {
         self.ranks.clear();
         match scoring {
             Some(s) => {
                 let index = &s.index;
-                self.queue_len = index.count(&IndexFilter::default());
-                let filter = self.index_filter(me, now);
-                self.visible_len = filter.as_ref().map_or(0, |f| index.count(f));
-                let kept = keep
-                    .zip(filter.as_ref())
-                    .and_then(|(id, f)| index.ranks_of(&[id], f, now)[0].map(|r| r as usize - 1));
-                self.selected = kept
-                    .unwrap_or(self.selected)
-                    .min(self.visible_len.saturating_sub(1));
+                if self.filter.is_empty() {
+                    self.queue_len = index.count(&IndexFilter::default());
+                    self.visible_len = self.queue_len;
+                } else {
+                    if recount {
+                        self.queue_len = index.count(&IndexFilter::default());
+                    }
+                    let filter = self.index_filter(me, now);
+                    self.visible_len = filter.as_ref().map_or(0, |f| index.count(f));
+                }
+                // The window around the old position usually still holds the kept lead (a
+                // re-rank moves it a few places); only when it does not is its position asked.
+                self.selected = self.selected.min(self.visible_len.saturating_sub(1));
                 self.window.clear();
                 self.window_start = 0;
                 self.fetch(book, scoring, me, now, self.selected, 1);
+                if let Some(id) = keep {
+                    let found = self.position_of(book, id).or_else(|| {
+                        let f = self.index_filter(me, now)?;
+                        index.ranks_of(&[id], &f, now)[0].map(|r| r as usize - 1)
+                    });
+                    if let Some(p) = found {
+                        self.selected = p;
+                        self.fetch(book, scoring, me, now, p, 1);
+                    }
+                }
             }
             None => {
                 // No scorecard: the book in id order, all of it (no index to ask).
