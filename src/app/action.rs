@@ -300,6 +300,8 @@ pub enum Effect {
     SaveOutcomes(OutcomeCatalog),
     /// Import a CSV file on the worker (`ImportProgress`, then `Imported` and a reload).
     ImportCsv(std::path::PathBuf),
+    /// Save the queue's first page beside the book, to show at the next start (on quit).
+    SaveFirstPage(Box<super::first_page::FirstPage>),
 }
 
 /// The book as the console needs it, read by the worker.

@@ -9,6 +9,7 @@ pub mod board;
 pub mod book;
 pub mod config;
 pub mod detail;
+pub mod first_page;
 pub mod frame_timing;
 pub mod import_prompt;
 pub mod keymap;
@@ -115,6 +116,8 @@ pub struct App {
     pub detail_from: Option<Screen>,
     /// A CSV import runs on the worker.
     pub importing: bool,
+    /// The queue on screen is the first page saved at the last close; the book is loading.
+    pub preview: bool,
 }
 
 impl App {
@@ -142,6 +145,7 @@ impl App {
             accounts: Default::default(),
             detail_from: None,
             importing: false,
+            preview: false,
         }
     }
 
@@ -322,7 +326,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Quit => {
             app.quitting = true;
             let mut effects = Vec::new();
-            if app.queue.queue_len > 0 {
+            if let Some(page) = first_page::capture(app) {
+                effects.push(Effect::SaveFirstPage(Box::new(page)));
+            }
+            if app.queue.queue_len > 0 && !app.preview {
                 effects.push(Effect::SaveLastLook(queue::last_look(
                     &app.book,
                     app.scoring.as_ref(),
@@ -485,6 +492,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         BookLoaded(mut data) => {
             app.status = None;
+            app.preview = false;
             // A reload of the same book (after an import, a publish) keeps what the user
             // was looking at: the view, the filter and the selected lead.
             let reload = data.label == app.book.label && !app.book.leads.is_empty();
@@ -593,6 +601,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Failed(text) => {
             app.pending_next = None;
+            app.preview = false;
             if app.screen == Screen::Loading {
                 app.screen = if app.book.leads.is_empty() {
                     Screen::Welcome

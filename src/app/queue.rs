@@ -140,6 +140,19 @@ pub struct QueueState {
     pub ranks: HashMap<LeadId, u32>,
 }
 
+/// The next action's due time in words ("overdue 2h", "in 3d") and how urgent it is.
+pub fn due_words(due: Option<Timestamp>, now: Timestamp) -> (String, DueState) {
+    match due {
+        None => (String::new(), DueState::None),
+        Some(d) if d < now => (
+            format!("overdue {}", format_age(now - d)),
+            DueState::Overdue,
+        ),
+        Some(d) if d < end_of_day(now) => (format_age(now - d), DueState::Today),
+        Some(d) => (format_age(now - d), DueState::Later),
+    }
+}
+
 /// End of the UTC day that contains `now`.
 pub fn end_of_day(now: Timestamp) -> Timestamp {
     now - now.rem_euclid(DAY) + DAY
@@ -385,15 +398,7 @@ impl QueueState {
             Some(&was) if was < rank => Movement::Down(rank - was),
             Some(_) => Movement::Same,
         };
-        let (next_action, due) = match &lead.next_action {
-            None => (String::new(), DueState::None),
-            Some(n) if n.due < now => (
-                format!("overdue {}", format_age(now - n.due)),
-                DueState::Overdue,
-            ),
-            Some(n) if n.due < end_of_day(now) => (format_age(now - n.due), DueState::Today),
-            Some(n) => (format_age(now - n.due), DueState::Later),
-        };
+        let (next_action, due) = due_words(lead.next_action.as_ref().map(|n| n.due), now);
         QueueRow {
             id: lead.id,
             rank,

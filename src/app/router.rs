@@ -12,6 +12,17 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
         return update(app, Action::Quit);
     }
+    // While the book loads behind the saved first page, keys wait for the live queue.
+    if app.preview && app.overlay.is_none() {
+        let action = app.config.keymap.action_for(app.key_mode(), &key);
+        if !matches!(action, Some(Action::Quit | Action::Help)) {
+            app.toast(
+                "the book is still loading; keys work once its queue is live",
+                false,
+            );
+            return vec![];
+        }
+    }
     // An Esc and a key typed quickly reach the terminal as one sequence, which reads as
     // Alt+key: unless Alt+key is bound, it is the Esc then the key ("Esc q" in search closes
     // the search, then quits).

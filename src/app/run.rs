@@ -90,8 +90,8 @@ impl Drop for TerminalGuard {
 pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
     let config = Config::load(&opts.config_file)?;
     init_logging(&opts.log_file);
-    let store = Store::open(&opts.db)?;
-    tracing::info!(db = %opts.db.display(), "console opened");
+    // A book closed cleanly shows its saved first page before the database opens.
+    let first_page = super::first_page::load(&opts.db);
     let exit_after_first_frame =
         std::env::var("LEADQ_EXIT_AFTER_FIRST_FRAME").is_ok_and(|v| v == "1");
     // Test hook for the crash path (terminal restored, log named): panic after the first frame.
@@ -113,6 +113,17 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
 
     let size = terminal.size()?;
     let mut app = App::new(config, clock(), size.width, size.height);
+    if let Some(page) = first_page {
+        super::first_page::show(&mut app, page);
+        terminal.draw(|frame| crate::ui::draw(frame, &app))?;
+        app.dirty = false;
+        tracing::info!("first page shown from the last close");
+        if exit_after_first_frame {
+            return Ok(());
+        }
+    }
+    let store = Store::open(&opts.db)?;
+    tracing::info!(db = %opts.db.display(), "console opened");
     let (tx, rx) = mpsc::channel::<Incoming>();
     spawn_input_reader(tx.clone());
     spawn_ticker(tx.clone());
@@ -534,6 +545,12 @@ impl Session {
                 Ok(v) => Action::VersionsLoaded(v),
                 Err(e) => Action::Failed(format!("rules versions: {e}")),
             }),
+            Effect::SaveFirstPage(page) => {
+                if let Err(e) = super::first_page::save(self.store.path(), &page) {
+                    tracing::warn!("could not save the queue's first page: {e}");
+                }
+                None
+            }
             Effect::ImportCsv(path) => {
                 let _ = self.worker.jobs.send(Job::Import {
                     store: self.store.clone(),

@@ -159,13 +159,19 @@ fn movement_compares_with_the_last_look() {
         ]
     );
     let effects = update(&mut app, Action::Quit);
+    let [Effect::SaveFirstPage(page), save_look, Effect::Quit] = effects.as_slice() else {
+        panic!("quit saves the first page and the ranks: {effects:?}");
+    };
     assert_eq!(
-        effects,
-        [
-            Effect::SaveLastLook(order.iter().zip(1..).map(|(&id, r)| (id, r)).collect()),
-            Effect::Quit
-        ]
+        *save_look,
+        Effect::SaveLastLook(order.iter().zip(1..).map(|(&id, r)| (id, r)).collect())
     );
+    let saved: Vec<LeadId> = page.rows.iter().map(|r| r.id).collect();
+    assert_eq!(
+        saved, order,
+        "the first page saved is the unfiltered queue's top"
+    );
+    assert_eq!(page.queue_len, 4);
 }
 
 #[test]

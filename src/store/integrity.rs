@@ -111,6 +111,13 @@ pub(crate) enum Cleared {
     Checked,
 }
 
+/// Whether the files at `path` are exactly as the last clean close sealed them: nothing
+/// wrote to the book since, and no process has it open (an open removes the seal).
+pub fn sealed(path: &Path) -> bool {
+    let sealed = std::fs::read_to_string(path.join(SEAL_FILE)).ok();
+    sealed.is_some() && sealed == fingerprint(path).ok()
+}
+
 /// Makes sure sled may open the database at `path`: either its files are exactly as the last
 /// clean close sealed them, or a copy of them opens cleanly. Fails with the error the real
 /// database would have given — naming it, not the copy — and leaves its files untouched.

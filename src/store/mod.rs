@@ -8,6 +8,7 @@ pub mod export;
 pub mod history;
 pub mod import;
 mod integrity;
+pub use integrity::sealed;
 pub mod learning;
 pub mod paths;
 mod records;
@@ -31,6 +32,9 @@ pub const SCHEMA_VERSION: u32 = 2;
 const META_SCHEMA: &[u8] = b"schema_version";
 /// Counts durable flushes; mirrored in [`GENERATION_FILE`] to detect lost writes.
 const META_GENERATION: &[u8] = b"generation";
+/// Beside sled's files: the console's queue page saved at its last clean close, shown at
+/// the next start before the book opens; removed whenever the book is opened.
+pub const FIRST_PAGE_FILE: &str = "leadq.first-page.json";
 /// Beside sled's files: the generation of the last flush known to be durable.
 const GENERATION_FILE: &str = "leadq.generation";
 const META_NEXT_LEAD: &[u8] = b"next_lead_id";
@@ -117,6 +121,17 @@ impl Store {
             source,
         })?;
         integrity::check_before_open(path)?;
+        // Whoever opens the book may change it: the console's saved first page describes the
+        // book only up to the close that wrote it.
+        match std::fs::remove_file(path.join(FIRST_PAGE_FILE)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(StoreError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                });
+            }
+            _ => {}
+        }
         Store::open_unchecked(path)
     }
 

@@ -41,14 +41,21 @@ impl Widget for QueueView<'_> {
                 q.queue_len,
                 q.filter.describe()
             )),
-            Span::styled(
-                if app.scoring.is_some() {
-                    SORT_LABEL
-                } else {
-                    "sort: lead id (no scorecard)"
-                },
-                Style::new().fg(theme.accent),
-            ),
+            if app.preview {
+                Span::styled(
+                    "ranked as at the last close · loading the book…",
+                    Style::new().fg(theme.warning),
+                )
+            } else {
+                Span::styled(
+                    if app.scoring.is_some() {
+                        SORT_LABEL
+                    } else {
+                        "sort: lead id (no scorecard)"
+                    },
+                    Style::new().fg(theme.accent),
+                )
+            },
         ])
         .render(header, buf);
         let selected = q.selected.checked_sub(q.offset);
