@@ -318,3 +318,35 @@ fn a_schema_1_book_gets_its_outcomes_indexed_by_lead_on_open() {
     let schema = store.meta.get(META_SCHEMA).unwrap().unwrap();
     assert_eq!(schema.as_ref(), &SCHEMA_VERSION.to_be_bytes());
 }
+
+#[test]
+fn every_flush_records_its_generation_in_place_and_a_book_behind_it_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    let file = path.join(GENERATION_FILE);
+    let recorded = || -> u64 {
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    {
+        let store = Store::open(&path).unwrap();
+        store.put_lead(&lead(1, "ana@example.com")).unwrap();
+        store.flush().unwrap();
+        assert_eq!(recorded(), store.generation().unwrap());
+        // A shorter number as an older build wrote it is overwritten whole.
+        std::fs::write(&file, "1").unwrap();
+        store.flush().unwrap();
+        assert_eq!(recorded(), store.generation().unwrap());
+        // A later confirmed flush than the database holds: writes were lost.
+        let ahead = store.generation().unwrap() + 5;
+        std::fs::write(&file, format!("{ahead:<20}\n")).unwrap();
+    }
+    let err = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Corrupt { detail, .. } if detail.contains("last confirmed write")),
+        "{err}"
+    );
+}
