@@ -319,8 +319,8 @@ impl Store {
         }
     }
 
-    /// Makes every write so far durable: sled's flush, then `fsync` of the data file
-    /// (sled 0.34 only uses `sync_file_range` on Linux, which does not persist metadata).
+    /// Makes every write so far durable: sled's flush, then `fdatasync` of the data file
+    /// (sled 0.34 only uses `sync_file_range` on Linux, which does not persist the file size).
     pub fn flush(&self) -> Result<()> {
         let generation = self.next_counter(META_GENERATION, 1)? + 1;
         self.db.flush().map_err(|e| self.sled_error(e))?;
@@ -328,10 +328,12 @@ impl Store {
             path: self.path.clone(),
             source,
         };
-        self.data_file.sync_all().map_err(io)?;
+        // `fdatasync`: the data and the size the file needs to read it back, without the
+        // modification time sled's writes touched (one journal commit fewer per commit).
+        self.data_file.sync_data().map_err(io)?;
         // Written only after the flush is durable, so it can lag the database but never lead
         // it; it need not be synced itself.
-        std::fs::write(self.path.join(GENERATION_FILE), generation.to_string()).map_err(io)
+        write_generation(&self.path.join(GENERATION_FILE), generation).map_err(io)
     }
 
     // ----- typed helpers -----
@@ -457,6 +459,19 @@ impl Store {
     pub fn set_outcome_catalog(&self, c: &OutcomeCatalog) -> Result<()> {
         self.put_value(&self.meta, META_OUTCOMES, c)
     }
+}
+
+/// Writes the generation file in place, as a fixed-width number (padded with spaces) that
+/// covers whatever an earlier write left. Truncating and rewriting it instead made ext4 push
+/// the file out on close (its replace-by-truncate heuristic), about 4 ms on every commit.
+fn write_generation(path: &Path, generation: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    file.write_all_at(format!("{generation:<20}\n").as_bytes(), 0)
 }
 
 /// The key of one outcome in the per-lead outcome index.

@@ -333,3 +333,35 @@ fn new_lead_ids_never_reuse_an_id_written_explicitly() {
     assert_eq!(store.reserve_lead_ids(2).unwrap(), 42);
     assert_eq!(store.reserve_lead_ids(1).unwrap(), 44);
 }
+
+#[test]
+fn every_flush_records_its_generation_in_place_and_a_book_behind_it_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("book.db");
+    let file = path.join(GENERATION_FILE);
+    let recorded = || -> u64 {
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    {
+        let store = Store::open(&path).unwrap();
+        store.put_lead(&lead(1, "ana@example.com")).unwrap();
+        store.flush().unwrap();
+        assert_eq!(recorded(), store.generation().unwrap());
+        // A shorter number as an older build wrote it is overwritten whole.
+        std::fs::write(&file, "1").unwrap();
+        store.flush().unwrap();
+        assert_eq!(recorded(), store.generation().unwrap());
+        // A later confirmed flush than the database holds: writes were lost.
+        let ahead = store.generation().unwrap() + 5;
+        std::fs::write(&file, format!("{ahead:<20}\n")).unwrap();
+    }
+    let err = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Corrupt { detail, .. } if detail.contains("last confirmed write")),
+        "{err}"
+    );
+}

@@ -6,8 +6,9 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::row::{MappedRow, merge_into};
+use super::writer::{BatchWriter, EncodedBatch, lead_key};
 use crate::core::model::{Account, Lead, LeadId};
-use crate::store::{Result, Store};
+use crate::store::{Result, Store, codec};
 
 /// Name of the tree mapping `key column ++ 0 ++ value` → lead id, for leads identified by an
 /// id-like column instead of an email.
@@ -59,6 +60,8 @@ pub(crate) struct BookWriter<'s> {
     store: Option<&'s Store>,
     write: bool,
     external_keys: Option<sled::Tree>,
+    /// Inserts the batches on its own thread (when writing).
+    writer: Option<BatchWriter>,
     /// When the book was empty at the start, only leads of this import can match a row.
     book_had_leads: bool,
     /// When the book had no accounts, only names seen in this import exist.
@@ -103,9 +106,15 @@ impl<'s> BookWriter<'s> {
             ),
             None => None,
         };
+        let write = write && store.is_some();
+        let writer = match store {
+            Some(s) if write => Some(BatchWriter::start(s, external_keys.clone())),
+            _ => None,
+        };
         Ok(BookWriter {
             store,
-            write: write && store.is_some(),
+            write,
+            writer,
             book_had_leads: store.is_some_and(|s| !s.is_empty()),
             book_had_accounts: store.is_some_and(|s| !s.accounts.is_empty()),
             external_keys,
@@ -184,11 +193,20 @@ impl<'s> BookWriter<'s> {
     }
 
     /// Looks a duplicate up outside the current batch: earlier batches and the book.
-    fn find_earlier(&self, email: Option<&str>, external: Option<&[u8]>) -> Result<Option<Found>> {
+    fn find_earlier(
+        &mut self,
+        email: Option<&str>,
+        external: Option<&[u8]>,
+    ) -> Result<Option<Found>> {
         let seen = email.is_some_and(|e| self.earlier.contains(&key_hash(e.as_bytes())))
             || external.is_some_and(|k| self.earlier.contains(&key_hash(k)));
         if !seen && !self.book_had_leads {
             return Ok(None);
+        }
+        // A key of an earlier batch may still be on its way into the book: wait for it. Keys
+        // not seen in this import are in no batch, so the book already answers for them.
+        if seen && let Some(writer) = &mut self.writer {
+            writer.wait()?;
         }
         if let Some(store) = self.store {
             let mut id = match email {
@@ -242,9 +260,10 @@ impl<'s> BookWriter<'s> {
         Ok(())
     }
 
-    /// Stores the batch (new leads get fresh ids in one reservation) and starts the next.
+    /// Stores the batch (new leads get fresh ids in one reservation) and starts the next. The
+    /// batch is encoded here and inserted by the writer thread while the next one is read.
     pub fn flush(&mut self) -> Result<()> {
-        if let (true, Some(store)) = (self.write, self.store) {
+        if let (Some(writer), Some(store)) = (&mut self.writer, self.store) {
             let fresh = self.meta.iter().filter(|m| m.new).count() as u64;
             if fresh > 0 {
                 let first = store.reserve_lead_ids(fresh)?;
@@ -255,17 +274,24 @@ impl<'s> BookWriter<'s> {
             }
             // Merged leads keep their id and at most gained an email where they had none, so
             // writing them like new ones leaves no stale email entry behind.
-            store.insert_leads(&self.leads)?;
-            if let Some(tree) = &self.external_keys {
-                let mut batch = sled::Batch::default();
-                for (lead, m) in self.leads.iter().zip(&self.meta) {
-                    if let Some(k) = &m.external {
-                        batch.insert(k.as_slice(), &lead.id.to_be_bytes());
-                    }
+            let mut batch = EncodedBatch::default();
+            for (lead, m) in self.leads.iter().zip(&self.meta) {
+                let key = lead_key(lead.id);
+                batch.leads.push((key, codec::encode(lead)));
+                if let Some(email) = lead.email_key() {
+                    batch.emails.push((email, key));
                 }
-                tree.apply_batch(batch).map_err(|e| store.sled_error(e))?;
+                if let Some(k) = &m.external {
+                    batch.external.push((k.clone(), key));
+                }
             }
-            store.insert_accounts(&self.new_accounts)?;
+            for a in &self.new_accounts {
+                batch
+                    .accounts
+                    .push((Account::key(&a.name), codec::encode(a)));
+            }
+            batch.sort();
+            writer.send(batch)?;
         }
         for (lead, m) in self.leads.iter().zip(&self.meta) {
             if let Some(e) = lead.email_key() {
@@ -281,5 +307,15 @@ impl<'s> BookWriter<'s> {
         self.by_external.clear();
         self.new_accounts.clear();
         Ok(())
+    }
+
+    /// Stores the last batch and waits until every batch is in the book (not yet durable:
+    /// the caller flushes).
+    pub fn finish(&mut self) -> Result<()> {
+        self.flush()?;
+        match &mut self.writer {
+            Some(w) => w.wait(),
+            None => Ok(()),
+        }
     }
 }

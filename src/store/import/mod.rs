@@ -12,6 +12,7 @@ pub mod reader;
 mod rejects;
 pub mod row;
 pub mod values;
+mod writer;
 
 #[cfg(test)]
 mod tests;
@@ -415,7 +416,7 @@ impl ImportPlan {
                 });
             }
         }
-        book.flush()?;
+        book.finish()?;
         if let (true, Some(store)) = (write, store) {
             store.flush()?;
         }
