@@ -98,13 +98,17 @@ def main():
             pty_first.setdefault(group, []).append((first - t) * 1e3)
             pty_last.setdefault(group, []).append((last - t) * 1e3)
         time.sleep(0.05)
+    # Quit and let the console close the book cleanly (it saves the ranks and the first page).
     os.write(fd, b"q")
-    time.sleep(0.5)
-    try:
+    deadline = time.perf_counter() + 120
+    while time.perf_counter() < deadline:
+        read_some(fd, 0.1)
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+    else:
         os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    os.waitpid(pid, 0)
+        os.waitpid(pid, 0)
 
     os.unlink(times)
 
