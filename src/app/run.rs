@@ -170,6 +170,9 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
         };
         for effect in update(&mut app, action) {
             if effect == Effect::Quit {
+                if let Err(e) = session.store.seal_for_exit() {
+                    tracing::warn!("closing the book: {e}");
+                }
                 timer.settle();
                 if let Some(summary) = timer.summary() {
                     tracing::info!("{summary}");

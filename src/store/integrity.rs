@@ -41,12 +41,19 @@ impl CloseSeal {
     }
 }
 
-impl Drop for CloseSeal {
-    fn drop(&mut self) {
-        // Best effort: without a seal the next open only takes the careful path.
+impl CloseSeal {
+    /// Seals the files as they are now. Best effort: without a seal the next open only takes
+    /// the careful path, and a write after it breaks it.
+    pub(crate) fn write(&self) {
         if let Ok(print) = fingerprint(&self.path) {
             let _ = std::fs::write(self.path.join(SEAL_FILE), print);
         }
+    }
+}
+
+impl Drop for CloseSeal {
+    fn drop(&mut self) {
+        self.write();
     }
 }
 

@@ -321,6 +321,15 @@ impl Store {
 
     /// Makes every write so far durable: sled's flush, then `fdatasync` of the data file
     /// (sled 0.34 only uses `sync_file_range` on Linux, which does not persist the file size).
+    /// Flushes, then seals the files as a clean close would, for a process about to exit
+    /// while another thread still holds a clone (a read on the worker): without it the next
+    /// open would check a copy of the whole book. A later write breaks the seal, as it must.
+    pub fn seal_for_exit(&self) -> Result<()> {
+        self.flush()?;
+        self._seal.write();
+        Ok(())
+    }
+
     pub fn flush(&self) -> Result<()> {
         let generation = self.next_counter(META_GENERATION, 1)? + 1;
         self.db.flush().map_err(|e| self.sled_error(e))?;

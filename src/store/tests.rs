@@ -365,3 +365,30 @@ fn every_flush_records_its_generation_in_place_and_a_book_behind_it_is_refused()
         "{err}"
     );
 }
+
+#[test]
+fn sealing_for_exit_while_a_clone_lives_seals_until_the_next_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let store = Store::open(&path).unwrap();
+    store.put_lead(&Lead::default()).unwrap();
+    let worker = store.clone();
+    store.seal_for_exit().unwrap();
+    drop(store);
+    assert!(
+        crate::store::sealed(&path),
+        "the book reopens without checking a copy"
+    );
+    worker
+        .put_lead(&Lead {
+            id: 7,
+            ..Lead::default()
+        })
+        .unwrap();
+    worker.flush().unwrap();
+    assert!(
+        !crate::store::sealed(&path),
+        "a later write breaks the seal"
+    );
+    drop(worker);
+}
