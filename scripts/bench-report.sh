@@ -97,13 +97,13 @@ def peers(r, n, csv, names, queries):
                 took.append((time.perf_counter() - t) * 1e3)
         r["peer_fzf_search_p50_ms"] = pct(took, .5)
 
-def first_frame(r, db):
+def first_frame(r, db, key="console_first_frame_s", runs=3):
     """The real console in a pseudo-terminal (script(1)): open → first queue frame, then exit."""
     if not shutil.which("script"):
         return
     env = dict(os.environ, LEADQ_EXIT_AFTER_FIRST_FRAME="1", TERM="xterm-256color")
     took, peaks = [], []
-    for _ in range(3):
+    for _ in range(runs):
         t = time.perf_counter()
         p = subprocess.run(["script", "-qec", f"/usr/bin/time -f 'RSS %M' {leadq} --db {db}",
                             "/dev/null"], capture_output=True, text=True, env=env)
@@ -112,8 +112,10 @@ def first_frame(r, db):
         if p.returncode != 0 or not m:
             raise SystemExit(f"console first frame failed ({p.returncode}):\n{p.stdout[-2000:]}")
         peaks.append(int(m.group(1)) * 1024)
-    r["console_first_frame_s"] = pct(took, .5)
-    r["console_peak_rss_per_lead"] = max(peaks) / r["leads"]
+    r[key] = pct(took, .5)
+    if key == "console_first_frame_unsaved_s":
+        # This start reads the whole book before its first frame: the console's memory.
+        r["console_peak_rss_per_lead"] = max(peaks) / r["leads"]
 
 def keystrokes(r, db):
     """scripts/keystrokes.py: a workday of keys in the real console (it logs and undoes two
@@ -127,6 +129,8 @@ def keystrokes(r, db):
     r["keys_app_p50_ms"], r["keys_app_p99_ms"] = k["budgeted_app"]["p50_ms"], k["budgeted_app"]["p99_ms"]
     r["keys_pty_p50_ms"], r["keys_pty_p99_ms"] = k["budgeted_pty"]["p50_ms"], k["budgeted_pty"]["p99_ms"]
     r["keys_by_group"] = k["app"]
+    if k.get("peak_rss_bytes"):
+        r["console_workday_peak_rss_per_lead"] = k["peak_rss_bytes"] / r["leads"]
 
 def import_run(r, n, csv):
     imp = f"{work}/import-{n}"
@@ -175,10 +179,17 @@ def write_report():
             rows.append(f"| {figure} — {n:,} leads, {at} | {fmt(val, unit)} | {p} | {ratio} | {b} | {ok} | {tag} |")
         if r.get("demo_generate_s") is not None:
             row("leadq demo (generate and write the book)", r["demo_generate_s"], "s")
+        if "console_first_frame_unsaved_s" in r:
+            row("console: open → first queue frame, first start after `leadq demo` (no saved page)",
+                r["console_first_frame_unsaved_s"] * 1e3, "ms")
         if "console_first_frame_s" in r:
-            row("console: open → first queue frame (pseudo-terminal, p50 of 3)",
+            row("console: open → first queue frame (saved first page of the last close; p50 of 3)",
                 r["console_first_frame_s"] * 1e3, "ms", budget=1000)
-            row("console: peak resident memory per lead", r["console_peak_rss_per_lead"], "B", budget=600)
+        if "console_peak_rss_per_lead" in r:
+            row("console: peak resident memory per lead (book loaded)", r["console_peak_rss_per_lead"], "B", budget=600)
+        if "console_workday_peak_rss_per_lead" in r:
+            row("console: peak resident memory per lead (after the keystroke workday)",
+                r["console_workday_peak_rss_per_lead"], "B", budget=600)
         if "keys_app_p99_ms" in r:
             row("console: open → queue loaded and usable (pseudo-terminal)", r["console_loaded_s"], "s")
             row("keystroke → frame p50, in the app (move, page, open detail, filter)",
@@ -272,11 +283,14 @@ for n in db_sizes:
         r["export_s"] = secs
     # Measure on the book as generated (outcome commits write to it, so they run last).
     names, queries = f"{work}/names-{n}.txt", f"{work}/queries-{n}.txt"
-    first_frame(r, db)
+    # The first start after `leadq demo`: no saved first page, the frame waits for the load.
+    first_frame(r, db, key="console_first_frame_unsaved_s", runs=1)
     _, peak, out = timed([scale, db, "--names", names, "--queries", queries])
     r.update(json.loads(out))
     r["scale_peak_rss_bytes"] = peak
     keystrokes(r, db)
+    # keystrokes.py quit the console cleanly: later starts draw the saved first page.
+    first_frame(r, db)
     import_run(r, n, csv)
     peers(r, n, csv, names, queries)
     r["load_average"] = load()

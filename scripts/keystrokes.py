@@ -98,6 +98,13 @@ def main():
             pty_first.setdefault(group, []).append((first - t) * 1e3)
             pty_last.setdefault(group, []).append((last - t) * 1e3)
         time.sleep(0.05)
+    peak = None
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) * 1024
+    except OSError:
+        pass
     # Quit and let the console close the book cleanly (it saves the ranks and the first page).
     os.write(fd, b"q")
     deadline = time.perf_counter() + 120
@@ -128,7 +135,7 @@ def main():
     budgeted = ("move", "page", "open detail", "next lead", "back", "filter")
     def only(d):
         return {"budgeted": [x for g in budgeted for x in d.get(g, [])]}
-    print(json.dumps({"loaded_s": loaded_s, "keys_typed": len(PLAN),
+    print(json.dumps({"loaded_s": loaded_s, "keys_typed": len(PLAN), "peak_rss_bytes": peak,
                       "budgeted_app": summary(only(app))["budgeted"],
                       "budgeted_pty": summary(only(pty_last))["budgeted"],
                       "app": summary(app),
