@@ -327,7 +327,7 @@ impl Scan<'_> {
                         break;
                     }
                 }
-                let score = if q.ascii && texts.is_ascii(r) {
+                let score = if q.ascii {
                     score::score(texts.bytes(r), &q.bytes, &mut scratch)
                 } else {
                     chars.clear();

@@ -1,6 +1,7 @@
 //! SkimMatcherV2's fuzzy score (fuzzy-matcher 0.3.7, default scoring, ignoring ASCII case),
-//! computed on bytes for ASCII text or on chars otherwise, plus an upper bound of it that
-//! costs one byte comparison, so most leads are never scored.
+//! computed on UTF-8 bytes for an ASCII query (a multi-byte character still counts as one
+//! column) or on chars otherwise, plus an upper bound of it that costs one byte comparison,
+//! so most leads are never scored.
 //!
 //! The score is that of the matcher's full alignment matrix — the one `fuzzy_indices`
 //! builds and highlights — on a matcher with no earlier calls. The library's own calls reuse
@@ -56,9 +57,16 @@ fn in_place_bonus(prev: Class, cur: Class) -> i32 {
     }
 }
 
-/// A unit of text the matcher compares: a byte of ASCII text or a `char`.
+/// A unit of text the matcher compares: a byte of UTF-8 text (for an ASCII query) or a
+/// `char`.
 pub trait Unit: Copy {
     fn code(self) -> u32;
+
+    /// Whether this unit continues the character before it (a UTF-8 continuation byte): it
+    /// is no column of the matcher's matrix, so it carries the previous column's values.
+    fn continues(self) -> bool {
+        false
+    }
 
     fn same_ignoring_ascii_case(self, other: Self) -> bool {
         let (a, b) = (self.code(), other.code());
@@ -68,8 +76,13 @@ pub trait Unit: Copy {
 
 impl Unit for u8 {
     fn code(self) -> u32 {
-        // Only ASCII text is scored as bytes; any other byte is some letter to the matcher.
+        // A byte of a non-ASCII character: never equal to an ASCII query byte, and of the
+        // class the matcher gives every non-ASCII character (lower).
         self as u32
+    }
+
+    fn continues(self) -> bool {
+        self & 0xC0 == 0x80
     }
 }
 
@@ -139,6 +152,11 @@ pub fn score<T: Unit>(text: &[T], query: &[T], s: &mut Scratch) -> Option<i32> {
         s.p_cur[from] = NEG;
         for col in from + 1..cols {
             let c = text[col - 1];
+            if c.continues() {
+                s.m_cur[col] = s.m_cur[col - 1];
+                s.p_cur[col] = s.p_cur[col - 1];
+                continue;
+            }
             s.m_cur[col] = if c.same_ignoring_ascii_case(q) {
                 let bonus = s.bonus[col];
                 let matched = s.m_last[col - 1] + bonus.max(BONUS_CONSECUTIVE);

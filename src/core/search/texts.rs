@@ -139,11 +139,6 @@ impl SearchTexts {
         self.masks[row]
     }
 
-    /// Whether the text of `row` is all ASCII (bytes are characters).
-    pub fn is_ascii(&self, row: usize) -> bool {
-        self.masks[row] & NON_ASCII_BIT == 0
-    }
-
     /// Adds a row for lead `id` with a folded `text` (see [`SearchTexts::set`]).
     pub fn push(&mut self, id: LeadId, text: &str) {
         self.ids_ascending &= self.last_id.is_none_or(|last| id > last);
