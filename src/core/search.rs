@@ -33,7 +33,7 @@ pub const MAX_HITS: usize = 200;
 
 /// Rows one thread scans at least before a scan is split over threads (few in tests, so
 /// that they split too).
-const ROWS_PER_THREAD: usize = if cfg!(test) { 500 } else { 50_000 };
+const ROWS_PER_THREAD: usize = if cfg!(test) { 500 } else { 20_000 };
 
 /// One lead that matches a search, with its fuzzy score (higher is better).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +57,10 @@ pub struct SearchResult {
     pub scanned: usize,
     /// The rows that matched, in row order: the candidates of a grown query.
     rows: Vec<u32>,
+    /// Per matched row, the byte after the greedy match of the query's first
+    /// `resumed_bytes` bytes: a grown query continues its match test from there.
+    resume: Vec<u32>,
+    resumed_bytes: usize,
     /// The texts' stamp when this was computed.
     stamp: u64,
 }
@@ -101,42 +105,34 @@ pub fn search_texts(
     let grown = previous.filter(|p| {
         p.stamp == texts.stamp() && !p.query.is_empty() && folded.starts_with(&p.query)
     });
-    let pool = match grown {
-        Some(p) => Pool::Rows(&p.rows),
-        None => Pool::All(texts.len().min(ids.len()) as u32),
+    let (pool, resumed_bytes) = match grown {
+        Some(p) => (Pool::Rows(&p.rows, &p.resume), p.resumed_bytes),
+        None => (Pool::All(texts.len().min(ids.len()) as u32), 0),
     };
     let scan = Scan {
         texts,
         ids,
         q: &q,
+        resumed_bytes,
         limit,
     };
-    let parts = pool.split(threads());
-    let parts: Vec<Part> = if parts.len() == 1 {
-        vec![scan.run(parts[0])]
-    } else {
-        std::thread::scope(|s| {
-            let workers: Vec<_> = parts
-                .iter()
-                .map(|&pool| {
-                    let scan = &scan;
-                    s.spawn(move || scan.run(pool))
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    };
-    let mut rows = Vec::with_capacity(parts.iter().map(|p| p.rows.len()).sum());
-    let mut best: Vec<Ranked> = Vec::new();
-    for part in parts {
-        rows.extend_from_slice(&part.rows);
-        best.extend(part.best);
+    let found = in_parallel(&pool.split(threads()), |part| scan.filter(part));
+    let total = found.iter().map(|f| f.rows.len()).sum();
+    let (mut rows, mut resume) = (Vec::with_capacity(total), Vec::with_capacity(total));
+    let mut at_start = Vec::new();
+    for f in found {
+        rows.extend_from_slice(&f.rows);
+        resume.extend_from_slice(&f.resume);
+        at_start.extend_from_slice(&f.at_start);
+    }
+    // Matches whose text starts with the query's first character can score more than the
+    // others: they are ranked first, so that the others mostly fall below the worst kept.
+    let mut best = Vec::new();
+    if limit > 0 {
+        best = scan.rank(&at_start, false, q.bound.at_start(), best);
+        best = scan.rank(&rows, true, q.bound.elsewhere(), best);
     }
     best.sort_unstable();
-    best.truncate(limit);
     SearchResult {
         query: folded,
         hits: best
@@ -146,9 +142,11 @@ pub fn search_texts(
                 score: r.score.0 as i64,
             })
             .collect(),
-        total: rows.len(),
+        total,
         scanned: pool.len(),
         rows,
+        resume,
+        resumed_bytes: if q.resumes() { q.bytes.len() } else { 0 },
         stamp: texts.stamp(),
     }
 }
@@ -197,14 +195,29 @@ impl Query {
             chars,
         }
     }
+
+    /// Whether `text` starts with the query's first character.
+    fn starts(&self, text: &[u8]) -> bool {
+        match *self.first {
+            [b] => text.first() == Some(&b),
+            ref first => text.starts_with(first),
+        }
+    }
+
+    /// Whether a scan records where each match of this query ends (an ASCII query that is
+    /// tested byte by byte).
+    fn resumes(&self) -> bool {
+        self.ascii && !self.mask_decides
+    }
 }
 
-/// The rows a scan looks at: every row below a count, or given rows.
+/// The rows a scan looks at: every row below a count, or given rows with the byte where
+/// their match test resumes.
 #[derive(Clone, Copy)]
 enum Pool<'a> {
     All(u32),
     Range(u32, u32),
-    Rows(&'a [u32]),
+    Rows(&'a [u32], &'a [u32]),
 }
 
 impl Pool<'_> {
@@ -212,7 +225,7 @@ impl Pool<'_> {
         match *self {
             Pool::All(n) => n as usize,
             Pool::Range(a, b) => (b - a) as usize,
-            Pool::Rows(r) => r.len(),
+            Pool::Rows(r, _) => r.len(),
         }
     }
 
@@ -227,16 +240,23 @@ impl Pool<'_> {
                     let base = if let Pool::Range(a, _) = *self { a } else { 0 };
                     Pool::Range(base + bounds(i), base + bounds(i + 1))
                 }
-                Pool::Rows(r) => Pool::Rows(&r[bounds(i) as usize..bounds(i + 1) as usize]),
+                Pool::Rows(r, at) => {
+                    let part = bounds(i) as usize..bounds(i + 1) as usize;
+                    Pool::Rows(&r[part.clone()], &at[part])
+                }
             })
             .collect()
     }
 
-    fn for_each(&self, mut f: impl FnMut(u32)) {
+    /// Calls `f` with each row and the byte its match test resumes at.
+    fn for_each(&self, mut f: impl FnMut(u32, usize)) {
         match *self {
-            Pool::All(n) => (0..n).for_each(f),
-            Pool::Range(a, b) => (a..b).for_each(f),
-            Pool::Rows(r) => r.iter().for_each(|&row| f(row)),
+            Pool::All(n) => (0..n).for_each(|row| f(row, 0)),
+            Pool::Range(a, b) => (a..b).for_each(|row| f(row, 0)),
+            Pool::Rows(r, at) => r
+                .iter()
+                .zip(at.iter())
+                .for_each(|(&row, &at)| f(row, at as usize)),
         }
     }
 }
@@ -248,120 +268,176 @@ struct Ranked {
     id: LeadId,
 }
 
-/// One thread's share of a search.
-struct Part {
+/// The matches among one part of the rows scanned.
+struct Found {
     rows: Vec<u32>,
-    best: Vec<Ranked>,
+    resume: Vec<u32>,
+    /// The matching rows whose text starts with the query's first character.
+    at_start: Vec<u32>,
 }
 
 struct Scan<'a> {
     texts: &'a SearchTexts,
     ids: &'a [LeadId],
     q: &'a Query,
+    /// How many bytes of the query the pool's resume bytes account for.
+    resumed_bytes: usize,
     limit: usize,
 }
 
 impl Scan<'_> {
-    fn run(&self, pool: Pool) -> Part {
+    /// The rows of `pool` whose text holds the query's characters in order.
+    fn filter(&self, pool: Pool) -> Found {
         let (texts, q) = (self.texts, self.q);
-        // Matches whose text starts with the query's first character can score more than
-        // the others: they are ranked first.
-        let (mut rows, mut at_start) = (Vec::new(), Vec::new());
+        let mut found = Found {
+            rows: Vec::new(),
+            resume: Vec::new(),
+            at_start: Vec::new(),
+        };
         let mut chars = Vec::new();
-        pool.for_each(|row| {
+        let rest = &q.bytes[self.resumed_bytes..];
+        pool.for_each(|row, at| {
             let r = row as usize;
             if q.mask & !texts.mask(r) != 0 {
                 return;
             }
             let text = texts.bytes(r);
-            let matches = q.mask_decides
-                || (is_subsequence(text, &q.bytes)
-                    && (q.ascii || {
-                        chars.clear();
-                        chars.extend(texts.text(r).chars());
-                        is_char_subsequence(&chars, &q.chars)
-                    }));
-            if matches {
-                rows.push(row);
-                if text.starts_with(&q.first) {
-                    at_start.push(row);
+            let end = if q.mask_decides {
+                Some(0)
+            } else if q.ascii {
+                match_end(text, at, rest)
+            } else {
+                let matches = match_end(text, 0, &q.bytes).is_some() && {
+                    chars.clear();
+                    chars.extend(texts.text(r).chars());
+                    is_char_subsequence(&chars, &q.chars)
+                };
+                matches.then_some(0)
+            };
+            if let Some(end) = end {
+                found.rows.push(row);
+                found.resume.push(end as u32);
+                if q.starts(text) {
+                    found.at_start.push(row);
                 }
             }
         });
-        let elsewhere = rows
-            .iter()
-            .copied()
-            .filter(|&r| !texts.bytes(r as usize).starts_with(&q.first));
-        let best = self.rank([
-            (
-                Box::new(at_start.iter().copied()) as Box<dyn Iterator<Item = u32>>,
-                q.bound.at_start(),
-            ),
-            (Box::new(elsewhere), q.bound.elsewhere()),
-        ]);
-        Part { rows, best }
+        found
     }
 
-    /// The best `limit` of the matching rows, scoring a row only while its group's bound can
-    /// still beat the worst hit kept.
-    fn rank<'r>(&self, groups: [(Box<dyn Iterator<Item = u32> + 'r>, i32); 2]) -> Vec<Ranked> {
-        if self.limit == 0 {
-            return Vec::new();
+    /// The best `limit` of `kept` and `rows` (without those starting with the query's first
+    /// character when `skip_at_start`), whose scores are at most `bound`. Large groups are
+    /// split over threads, each starting from `kept`.
+    fn rank(
+        &self,
+        rows: &[u32],
+        skip_at_start: bool,
+        bound: i32,
+        kept: Vec<Ranked>,
+    ) -> Vec<Ranked> {
+        if kept.len() == self.limit && kept.iter().all(|k| k.score.0 > bound) {
+            return kept;
         }
+        let n = threads().min(rows.len() / ROWS_PER_THREAD).max(1);
+        let chunks: Vec<&[u32]> = (0..n)
+            .map(|i| &rows[rows.len() * i / n..rows.len() * (i + 1) / n])
+            .collect();
+        let ranked = in_parallel(&chunks, |chunk| {
+            self.rank_rows(chunk, skip_at_start, bound, &kept)
+        });
+        if ranked.len() == 1 {
+            return ranked.into_iter().flatten().collect();
+        }
+        let mut all: Vec<Ranked> = ranked.into_iter().flatten().collect();
+        all.sort_unstable();
+        all.dedup();
+        all.truncate(self.limit);
+        all
+    }
+
+    /// [`Scan::rank`] of rows in row order, scoring a row only while the bound can still
+    /// beat the worst hit kept.
+    fn rank_rows(
+        &self,
+        rows: &[u32],
+        skip_at_start: bool,
+        bound: i32,
+        kept: &[Ranked],
+    ) -> Vec<Ranked> {
         let (texts, q) = (self.texts, self.q);
-        let mut kept: BinaryHeap<Ranked> = BinaryHeap::with_capacity(self.limit + 1);
+        let mut kept: BinaryHeap<Ranked> = kept.iter().copied().collect();
         let mut scratch = Scratch::default();
         let mut chars = Vec::new();
-        for (rows, bound) in groups {
-            for row in rows {
-                let (r, id) = (row as usize, self.ids[row as usize]);
-                if kept.len() == self.limit
-                    && let Some(worst) = kept.peek()
+        for &row in rows {
+            let (r, id) = (row as usize, self.ids[row as usize]);
+            let text = texts.bytes(r);
+            if skip_at_start && q.starts(text) {
+                continue;
+            }
+            if kept.len() == self.limit
+                && let Some(worst) = kept.peek()
+            {
+                let worst_score = worst.score.0;
+                // Rows come in row order: with ids ascending, every later row loses a tie.
+                if bound < worst_score
+                    || (bound == worst_score && texts.ids_ascending() && id > worst.id)
                 {
-                    let worst_score = worst.score.0;
-                    // Rows of a group come in row order: with ids ascending, every later row
-                    // of the group loses a tie too.
-                    if bound < worst_score
-                        || (bound == worst_score && texts.ids_ascending() && id > worst.id)
-                    {
-                        break;
-                    }
+                    break;
                 }
-                let score = if q.ascii {
-                    score::score(texts.bytes(r), &q.bytes, &mut scratch)
-                } else {
-                    chars.clear();
-                    chars.extend(texts.text(r).chars());
-                    score::score(&chars, &q.chars, &mut scratch)
-                };
-                let Some(score) = score else { continue };
-                let ranked = Ranked {
-                    score: Reverse(score),
-                    id,
-                };
-                if kept.len() < self.limit {
-                    kept.push(ranked);
-                } else if kept.peek().is_some_and(|worst| ranked < *worst) {
-                    kept.pop();
-                    kept.push(ranked);
-                }
+            }
+            let score = if q.ascii {
+                score::score_bytes(text, &q.bytes, &mut scratch)
+            } else {
+                chars.clear();
+                chars.extend(texts.text(r).chars());
+                score::score(&chars, &q.chars, &mut scratch)
+            };
+            let Some(score) = score else { continue };
+            let ranked = Ranked {
+                score: Reverse(score),
+                id,
+            };
+            if kept.len() < self.limit {
+                kept.push(ranked);
+            } else if kept.peek().is_some_and(|worst| ranked < *worst) {
+                kept.pop();
+                kept.push(ranked);
             }
         }
         kept.into_vec()
     }
 }
 
-/// Whether every byte of `query` occurs in `text` in order. For an ASCII query over folded
-/// text this is exactly the matcher's own match test; for any other it is a necessary one.
-fn is_subsequence(text: &[u8], query: &[u8]) -> bool {
-    let mut rest = text;
-    for &q in query {
-        match rest.iter().position(|&b| b == q) {
-            Some(i) => rest = &rest[i + 1..],
-            None => return false,
-        }
+/// `f` of every item, each on its own thread when there are several.
+fn in_parallel<I: Copy + Send, T: Send>(items: &[I], f: impl Fn(I) -> T + Sync) -> Vec<T> {
+    if let [one] = items {
+        return vec![f(*one)];
     }
-    true
+    std::thread::scope(|s| {
+        let workers: Vec<_> = items
+            .iter()
+            .map(|&item| {
+                let f = &f;
+                s.spawn(move || f(item))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// Where the greedy match of `query`'s bytes in order in `text`, starting at byte `from`,
+/// ends (the byte after its last), or `None` when they do not all occur. For an ASCII query
+/// over folded text this is exactly the matcher's own match test; for any other it is a
+/// necessary one.
+fn match_end(text: &[u8], from: usize, query: &[u8]) -> Option<usize> {
+    let mut at = from;
+    for &q in query {
+        at += text.get(at..)?.iter().position(|&b| b == q)? + 1;
+    }
+    Some(at)
 }
 
 fn is_char_subsequence(text: &[char], query: &[char]) -> bool {

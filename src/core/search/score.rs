@@ -101,6 +101,11 @@ pub struct Scratch {
     m_cur: Vec<i32>,
     p_last: Vec<i32>,
     p_cur: Vec<i32>,
+    /// Per distinct query byte: (char index, in-place bonus) of its occurrences.
+    occurrences: Vec<Vec<(i32, i32)>>,
+    /// (char index, score) of the alignments ending at a query row's occurrences.
+    row_last: Vec<(i32, i32)>,
+    row_cur: Vec<(i32, i32)>,
 }
 
 /// Where each query unit first matches, greedily: `None` when `query` is not a subsequence
@@ -119,6 +124,93 @@ fn first_matches<T: Unit>(text: &[T], query: &[T], out: &mut Vec<usize>) -> bool
         }
     }
     q.peek().is_none()
+}
+
+/// The longest text (in bytes) [`score_bytes`] scores sparsely: below it every real
+/// alignment scores far above the matrix's "no alignment" values, so those can be ignored.
+const SPARSE_MAX_BYTES: usize = 16_000;
+
+/// [`score`] of an ASCII `query` in UTF-8 `text`, both without ASCII upper case, visiting
+/// only the text's occurrences of query characters instead of the whole matrix.
+///
+/// In the matrix, a match of query row i at char x scores
+/// 16 + max(M[i-1][x-1] + max(bonus(x), 4), P[i-1][x-1] + bonus(x)), where the skip value
+/// P[i-1][x-1] = max over x' < x-1 of M[i-1][x'] - 3 - (x-1-x') (row 0: -1 everywhere); a
+/// cell that is no match is "no alignment". So only cells at occurrences carry values.
+pub fn score_bytes(text: &[u8], query: &[u8], s: &mut Scratch) -> Option<i32> {
+    if query.is_empty() || text.len() > SPARSE_MAX_BYTES || query.len() > MAX_BOUNDED_QUERY {
+        return score(text, query, s);
+    }
+    const NONE: u8 = u8::MAX;
+    let mut slot = [NONE; 128];
+    let mut distinct = 0;
+    for &b in query {
+        let b = (b & 0x7F) as usize;
+        if slot[b] == NONE {
+            slot[b] = distinct;
+            distinct += 1;
+        }
+    }
+    if s.occurrences.len() < distinct as usize {
+        s.occurrences.resize_with(distinct as usize, Vec::new);
+    }
+    for list in &mut s.occurrences[..distinct as usize] {
+        list.clear();
+    }
+    let (mut x, mut prev) = (0i32, Class::Empty);
+    for &b in text {
+        if b & 0xC0 == 0x80 {
+            continue;
+        }
+        let class = class_of(b as u32);
+        if b < 0x80 && slot[b as usize] != NONE {
+            let mut bonus = in_place_bonus(prev, class);
+            if x == 0 {
+                bonus *= FIRST_CHAR_MULTIPLIER;
+            }
+            s.occurrences[slot[b as usize] as usize].push((x, bonus));
+        }
+        prev = class;
+        x += 1;
+    }
+    let occurrences = |q: u8| &s.occurrences[slot[(q & 0x7F) as usize] as usize];
+    s.row_last.clear();
+    s.row_last.extend(
+        occurrences(query[0])
+            .iter()
+            .map(|&(x, bonus)| (x, SCORE_MATCH + GAP_EXTENSION + bonus)),
+    );
+    for &q in &query[1..] {
+        s.row_cur.clear();
+        let last = &s.row_last;
+        let (mut j, mut reach) = (0, None::<i32>);
+        for &(x, bonus) in occurrences(q) {
+            // Fold in every alignment of the previous row ending at x' < x - 1, as its value
+            // less the gap extensions up to x', so that the gap's cost follows from x alone.
+            while j < last.len() && last[j].0 < x - 1 {
+                let v = last[j].1 - GAP_EXTENSION * last[j].0;
+                reach = Some(reach.map_or(v, |r| r.max(v)));
+                j += 1;
+            }
+            let matched = (j < last.len() && last[j].0 == x - 1)
+                .then(|| last[j].1 + bonus.max(BONUS_CONSECUTIVE));
+            // A gap of x-1-x' chars: one start and that many extensions.
+            let skipped = reach.map(|r| r + GAP_START + GAP_EXTENSION * (x - 1) + bonus);
+            let best = match (matched, skipped) {
+                (Some(a), Some(b)) => a.max(b),
+                (a, b) => match a.or(b) {
+                    Some(v) => v,
+                    None => continue,
+                },
+            };
+            s.row_cur.push((x, best + SCORE_MATCH));
+        }
+        if s.row_cur.is_empty() {
+            return None;
+        }
+        std::mem::swap(&mut s.row_last, &mut s.row_cur);
+    }
+    s.row_last.iter().map(|&(_, v)| v).max()
 }
 
 /// The matcher's score of `query` in `text`, or `None` when it does not match. An empty
@@ -216,6 +308,6 @@ impl QueryBound {
     }
 
     pub fn elsewhere(self) -> i32 {
-        self.rest + BONUS_HEAD * FIRST_CHAR_MULTIPLIER
+        self.rest + BONUS_HEAD
     }
 }

@@ -3,7 +3,7 @@
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 
-use super::score::{QueryBound, Scratch, score};
+use super::score::{QueryBound, Scratch, score, score_bytes};
 use super::*;
 use crate::core::model::{Lead, Pipeline};
 use crate::core::priority::PriorityConfig;
@@ -115,8 +115,10 @@ fn the_score_is_the_matchers_on_ascii_and_other_text() {
         let got = score(&chars, &qchars, &mut scratch).map(i64::from);
         assert_eq!(got, want, "{query:?} in {text:?}");
         if query.is_ascii() {
-            let bytes = score(text.as_bytes(), query.as_bytes(), &mut scratch);
-            assert_eq!(bytes.map(i64::from), want, "bytes: {query:?} in {text:?}");
+            let dense = score(text.as_bytes(), query.as_bytes(), &mut scratch);
+            assert_eq!(dense.map(i64::from), want, "bytes: {query:?} in {text:?}");
+            let sparse = score_bytes(text.as_bytes(), query.as_bytes(), &mut scratch);
+            assert_eq!(sparse.map(i64::from), want, "sparse: {query:?} in {text:?}");
         }
         if let Some(s) = want {
             let codes: Vec<u32> = qchars.iter().map(|&c| c as u32).collect();
@@ -264,4 +266,21 @@ fn a_tie_goes_to_the_lower_id_even_when_it_is_ranked_later() {
     let r = search_texts(&corpus, &[1, 2], "ab", 1, None);
     assert_eq!(reference("x ab", "ab"), reference("axb", "ab"));
     assert_eq!(r.hits, vec![SearchHit { id: 1, score: 43 }]);
+}
+
+#[test]
+fn the_bound_is_reached_by_a_text_starting_with_the_query_and_by_one_after_a_space() {
+    let mut scratch = Scratch::default();
+    for query in ["l", "ana", "piotr a", "x.io"] {
+        let codes: Vec<u32> = query.chars().map(|c| c as u32).collect();
+        let bound = QueryBound::of(&codes);
+        let own = score_bytes(query.as_bytes(), query.as_bytes(), &mut scratch);
+        let after_space = score_bytes(
+            format!("z {query}").as_bytes(),
+            query.as_bytes(),
+            &mut scratch,
+        );
+        assert_eq!(own, Some(bound.at_start()), "{query:?}");
+        assert_eq!(after_space, Some(bound.elsewhere()), "{query:?}");
+    }
 }
