@@ -18,7 +18,7 @@ use leadq::core::model::{Activity, ActivityKind, Lead, LeadId, Pipeline, Timesta
 use leadq::core::priority::PriorityConfig;
 use leadq::core::rules::{RuleIds, RuleSet};
 use leadq::core::scorecard::Scorecard;
-use leadq::core::search::search;
+use leadq::core::search::{MAX_HITS, search};
 use leadq::core::signals::SignalSummary;
 use leadq::store::Store;
 use leadq::store::codec;
@@ -111,11 +111,11 @@ fn index_ops(c: &mut Criterion, b: &Book) {
     let grown: String = word.chars().take(4).collect();
     let before: String = word.chars().take(3).collect();
     g.bench_function("search: first character", |x| {
-        x.iter(|| black_box(search(&b.index, &first, None)))
+        x.iter(|| black_box(search(&b.index, &first, MAX_HITS, None)))
     });
-    let prev = search(&b.index, &before, None);
+    let prev = search(&b.index, &before, MAX_HITS, None);
     g.bench_function("search: grown query (4th character)", |x| {
-        x.iter(|| black_box(search(&b.index, &grown, Some(&prev))))
+        x.iter(|| black_box(search(&b.index, &grown, MAX_HITS, Some(&prev))))
     });
     g.bench_function("build index", |x| {
         x.iter(|| {

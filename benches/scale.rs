@@ -21,7 +21,7 @@ use leadq::core::model::{ActivityKind, LeadId, Pipeline, Timestamp};
 use leadq::core::priority::PriorityConfig;
 use leadq::core::rules::{RuleIds, RuleSet};
 use leadq::core::scorecard::Scorecard;
-use leadq::core::search::search;
+use leadq::core::search::{MAX_HITS, search};
 use leadq::core::signals::SignalSummary;
 use leadq::store::Store;
 use leadq::store::export::{STANDARD_COLUMNS, escape_formula, iso_seconds};
@@ -365,7 +365,7 @@ fn measure_index(
         for k in 1..=word.chars().count() {
             let q: String = word.chars().take(k).collect();
             let t = Instant::now();
-            let res = search(index, &q, prev.as_ref());
+            let res = search(index, &q, MAX_HITS, prev.as_ref());
             let took = ms(t);
             if k == 1 {
                 &mut first_key

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use crate::core::model::{Lead, LeadId, Pipeline};
 use crate::core::outcome::OutcomeCatalog;
-use crate::core::text::sanitize;
 
 use super::action::BookData;
 
@@ -25,12 +24,7 @@ pub struct Book {
 
 /// The text fuzzy search matches a lead by, and shows for it.
 pub fn search_text(lead: &Lead) -> String {
-    [&lead.name, &lead.email, &lead.account, &lead.title]
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| sanitize(s.trim()).into_owned())
-        .collect::<Vec<_>>()
-        .join(" · ")
+    crate::core::search::lead_text(lead)
 }
 
 impl Book {

@@ -90,7 +90,7 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     let before = search.input.value().to_string();
                     search.input.handle_key(&key);
                     if search.input.value() != before {
-                        search.refresh(&app.book);
+                        search.refresh(&app.book, app.scoring.as_ref().map(|s| &s.index));
                     }
                 }
             }

@@ -1,14 +1,14 @@
-//! Fuzzy search over name, email, account and title; a grown query filters the previous
-//! matches instead of re-scanning the book.
-
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
+//! The search overlay's state: the query being typed, the best hits of the core fuzzy search
+//! (`core::search`, over name, email, account and title) with their matched characters, and
+//! the selection. A grown query filters the previous matches instead of re-scanning the book.
 
 use super::book::Book;
 use super::text_input::TextInput;
+use crate::core::index::LeadIndex;
+use crate::core::search::{SearchResult, matched_positions, search};
 
 /// How many hits are kept ranked and shown.
-pub const MAX_HITS: usize = 200;
+pub const MAX_HITS: usize = crate::core::search::MAX_HITS;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchHit {
@@ -22,10 +22,8 @@ pub struct SearchHit {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchState {
     pub input: TextInput,
-    /// The query the candidates were computed for.
-    last_query: String,
-    /// Every lead matching `last_query` (not only the shown hits).
-    candidates: Vec<usize>,
+    /// The core result of the last query: its matches are the candidates of a grown query.
+    last: SearchResult,
     pub hits: Vec<SearchHit>,
     pub selected: usize,
     /// How many leads the last update examined.
@@ -35,55 +33,36 @@ pub struct SearchState {
 }
 
 impl SearchState {
-    /// Recomputes the hits for the current query.
-    pub fn refresh(&mut self, book: &Book) {
-        let query = self.input.value().trim().to_string();
-        if query.is_empty() {
-            self.last_query.clear();
-            self.candidates.clear();
-            self.hits.clear();
-            self.selected = 0;
-            self.scanned = 0;
-            self.total = 0;
+    /// Recomputes the hits for the current query over the index's search texts (no index —
+    /// the book is still loading — finds nothing).
+    pub fn refresh(&mut self, book: &Book, index: Option<&LeadIndex>) {
+        let Some(index) = index else {
+            *self = SearchState {
+                input: std::mem::take(&mut self.input),
+                ..SearchState::default()
+            };
             return;
-        }
-        let matcher = SkimMatcherV2::default();
-        let grew = !self.last_query.is_empty() && query.starts_with(&self.last_query);
-        let pool: Vec<usize> = if grew {
-            std::mem::take(&mut self.candidates)
-        } else {
-            (0..book.leads.len()).collect()
         };
-        self.scanned = pool.len();
-        let mut scored: Vec<(i64, usize)> = pool
-            .into_iter()
-            .filter_map(|i| {
-                matcher
-                    .fuzzy_match(&book.search_text[i], &query)
-                    .map(|s| (s, i))
+        self.last = search(index, self.input.value(), MAX_HITS, Some(&self.last));
+        let query = &self.last.query;
+        self.hits = self
+            .last
+            .hits
+            .iter()
+            .filter_map(|hit| {
+                Some(SearchHit {
+                    index: book.index_of(hit.id)?,
+                    score: hit.score,
+                    matched: index
+                        .search_text_of(hit.id)
+                        .map(|text| matched_positions(text, query))
+                        .unwrap_or_default(),
+                })
             })
             .collect();
-        self.candidates = scored.iter().map(|&(_, i)| i).collect();
-        self.total = scored.len();
-        let keep = MAX_HITS.min(scored.len());
-        if keep > 0 && keep < scored.len() {
-            scored.select_nth_unstable_by(keep - 1, |a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            scored.truncate(keep);
-        }
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        self.hits = scored
-            .into_iter()
-            .map(|(score, index)| SearchHit {
-                index,
-                score,
-                matched: matcher
-                    .fuzzy_indices(&book.search_text[index], &query)
-                    .map(|(_, m)| m)
-                    .unwrap_or_default(),
-            })
-            .collect();
+        self.scanned = self.last.scanned;
+        self.total = self.last.total;
         self.selected = 0;
-        self.last_query = query;
     }
 
     pub fn move_by(&mut self, delta: isize) {

@@ -15,6 +15,7 @@ use crate::core::model::{Lead, LeadId, Pipeline, Timestamp};
 use crate::core::outcome::RuleId;
 use crate::core::priority::{PriorityConfig, PriorityFacts, QueuePriority};
 use crate::core::scorecard::Scorecard;
+use crate::core::search::{SearchTexts, fold_case, lead_text};
 use crate::core::signals::SignalSummary;
 use crate::core::weights::Weights;
 
@@ -66,7 +67,7 @@ pub struct LeadIndex {
     owner: Vec<u16>,
     activations: Vec<Box<[(RuleId, f32)]>>,
     signals: Vec<SignalSummary>,
-    search: Vec<Box<str>>,
+    search: SearchTexts,
     /// Rows matching each rule, sorted by row, with the activation.
     postings: HashMap<RuleId, Vec<(Row, f32)>>,
     /// Stage names and whether each is terminal.
@@ -85,18 +86,10 @@ fn intern(table: &mut Vec<String>, name: &str, max: usize) -> usize {
     }
 }
 
-/// The lowercase text fuzzy search looks in.
+/// The lowercase text fuzzy search looks in: "name · email · account · title", case-folded
+/// (see [`crate::core::search`]).
 pub fn search_text(lead: &Lead) -> String {
-    let mut s = String::with_capacity(lead.name.len() + lead.email.len() + lead.account.len() + 2);
-    for part in [&lead.name, &lead.email, &lead.account] {
-        if !part.is_empty() {
-            if !s.is_empty() {
-                s.push(' ');
-            }
-            s.push_str(&part.to_lowercase());
-        }
-    }
-    s
+    fold_case(&lead_text(lead))
 }
 
 impl LeadIndex {
@@ -122,7 +115,7 @@ impl LeadIndex {
             owner: Vec::new(),
             activations: Vec::new(),
             signals: Vec::new(),
-            search: Vec::new(),
+            search: SearchTexts::default(),
             postings: HashMap::new(),
             stages: pipeline
                 .stages
@@ -209,7 +202,7 @@ impl LeadIndex {
                 self.owner.push(0);
                 self.activations.push(Box::default());
                 self.signals.push(SignalSummary::default());
-                self.search.push(Box::default());
+                self.search.push(lead.id, "");
                 self.move_postings(row, &[], &acts);
                 row
             }
@@ -224,7 +217,7 @@ impl LeadIndex {
         self.owner[r] = owner;
         self.activations[r] = acts;
         self.signals[r] = signals;
-        self.search[r] = search_text(lead).into_boxed_str();
+        self.search.set(r, &search_text(lead));
     }
 
     /// Updates the posting lists of `row` from its old activations to its new ones.
@@ -362,13 +355,23 @@ impl LeadIndex {
     pub fn search_texts(&self) -> impl Iterator<Item = (LeadId, &str)> + '_ {
         self.ids
             .iter()
-            .copied()
-            .zip(self.search.iter().map(|s| &**s))
+            .enumerate()
+            .map(|(row, &id)| (id, self.search.text(row)))
     }
 
     /// The id and search text of index row `row` (rows are numbered in `search_texts` order).
     pub fn search_row(&self, row: usize) -> Option<(LeadId, &str)> {
-        Some((*self.ids.get(row)?, &*self.search[row]))
+        Some((*self.ids.get(row)?, self.search.text(row)))
+    }
+
+    /// The lowercase search text of a lead.
+    pub fn search_text_of(&self, id: LeadId) -> Option<&str> {
+        self.row_of(id).map(|r| self.search.text(r))
+    }
+
+    /// Every row's search text and lead id, for [`crate::core::search::search`].
+    pub(crate) fn search_parts(&self) -> (&SearchTexts, &[LeadId]) {
+        (&self.search, &self.ids)
     }
 
     /// Bytes the index holds on the heap and in its vectors (allocator overhead excluded).
@@ -385,14 +388,13 @@ impl LeadIndex {
             + self.owner.capacity() * 2
             + self.activations.capacity() * size_of::<Box<[(RuleId, f32)]>>()
             + self.signals.capacity() * size_of::<SignalSummary>()
-            + self.search.capacity() * size_of::<Box<str>>();
+            + self.search.memory_bytes();
         let boxed: usize = self.activations.iter().map(|a| a.len() * 8).sum::<usize>()
             + self
                 .signals
                 .iter()
                 .map(SignalSummary::heap_bytes)
-                .sum::<usize>()
-            + self.search.iter().map(|s| s.len()).sum::<usize>();
+                .sum::<usize>();
         // A hash map entry: key + value + one control byte, at its capacity.
         let by_id = self.by_id.capacity() * (size_of::<(LeadId, Row)>() + 1);
         let postings: usize = self.postings.values().map(|v| v.capacity() * 8).sum();

@@ -167,7 +167,7 @@ fn top_k_orders_by_priority_and_filters() {
     assert_eq!(index.matches(1), 3, "Senior matches leads 1, 3, 4");
     assert_eq!(
         index.search_texts().next(),
-        Some((1, "lead 1 l1@acme.io acme"))
+        Some((1, "lead 1 · l1@acme.io · acme · ceo"))
     );
 }
 
