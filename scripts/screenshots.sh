@@ -59,7 +59,8 @@ wait_for "Why this score"
 shot detail "leadq — lead detail and explanation"
 tmux send-keys -t "$SESSION" l
 wait_for "Log outcome"
-tmux send-keys -t "$SESSION" 4 Tab "demo booked for Tuesday" Tab "tue 10:00"
+# A note and a follow-up first (a digit on an empty form logs at once), then 4 picks.
+tmux send-keys -t "$SESSION" Tab "demo booked for Tuesday" Tab "tue 10:00" BTab BTab 4
 sleep 0.3
 shot log_outcome "leadq — log outcome"
 tmux send-keys -t "$SESSION" Escape
