@@ -133,6 +133,7 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
         is_demo: opts.is_demo,
         demo_db: opts.demo_db,
         worker,
+        priors: None,
     };
     session.load_book();
 
@@ -170,13 +171,13 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
         };
         for effect in update(&mut app, action) {
             if effect == Effect::Quit {
-                if let Err(e) = session.store.seal_for_exit() {
-                    tracing::warn!("closing the book: {e}");
-                }
                 timer.settle();
                 if let Some(summary) = timer.summary() {
                     tracing::info!("{summary}");
                 }
+                app.status = Some("closing the book…".into());
+                terminal.draw(|frame| crate::ui::draw(frame, &app))?;
+                session.close();
                 return Ok(());
             }
             if let Some(result) = session.perform(effect) {
@@ -238,13 +239,35 @@ enum Job {
 /// One background thread that runs jobs and reports their results as actions.
 struct Worker {
     jobs: Sender<Job>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+/// How long quitting waits for a running job to let go of the book before the console exits
+/// without closing it (the next open then checks a copy of the files first).
+const CLOSE_WAIT: Duration = Duration::from_secs(20);
+
+impl Worker {
+    /// Takes no more jobs and waits, at most `limit`, for the running one to end; true when
+    /// the thread is gone (and with it every handle on the book that it held).
+    fn stop(self, limit: Duration) -> bool {
+        drop(self.jobs);
+        let until = Instant::now() + limit;
+        while !self.thread.is_finished() {
+            if Instant::now() >= until {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = self.thread.join();
+        true
+    }
 }
 
 impl Worker {
     fn spawn(results: Sender<Incoming>) -> Worker {
         let send = move |a: Action| results.send((a, Instant::now()));
         let (jobs, queue): (Sender<Job>, Receiver<Job>) = mpsc::channel();
-        std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             let mut waiting: VecDeque<Job> = VecDeque::new();
             loop {
                 if waiting.is_empty() {
@@ -307,7 +330,7 @@ impl Worker {
                 }
             }
         });
-        Worker { jobs }
+        Worker { jobs, thread }
     }
 }
 
@@ -391,16 +414,22 @@ pub fn read_book(
     now: Timestamp,
 ) -> Result<BookData, StoreError> {
     let card = store.scorecard()?;
-    let index = store.build_index(&card, PriorityConfig::default(), now)?;
+    // One pass over leads and activities gives the index, the leads and each lead's newest
+    // activity (for stale cards on the board).
+    let (mut leads, mut last_activity) = (Vec::new(), Vec::new());
+    let index = store.build_index_with(&card, PriorityConfig::default(), now, |lead, newest| {
+        if let Some(at) = newest {
+            last_activity.push((lead.id, at));
+        }
+        leads.push(lead);
+    })?;
     Ok(BookData {
         scoring: Some(Scoring { card, index }),
-        leads: store.leads().collect::<Result<_, _>>()?,
+        leads,
         catalog: store.outcome_catalog()?,
         pipeline: store.pipeline()?,
         last_look: store.get_meta(LAST_LOOK_KEY)?.unwrap_or_default(),
-        last_activity: crate::store::stage::last_activity_times(store)?
-            .into_iter()
-            .collect(),
+        last_activity,
         label,
         is_demo,
     })
@@ -412,9 +441,32 @@ struct Session {
     is_demo: bool,
     demo_db: PathBuf,
     worker: Worker,
+    /// The priors of the rules version they were parsed from (`None`: the defaults).
+    priors: Option<(Option<u32>, Priors)>,
 }
 
 impl Session {
+    /// Closes the book on quit: flushed and sealed now, then — once the worker has let go of
+    /// its handle — closed by sled and sealed again. sled's own threads write after a flush
+    /// (segment rewrites, blob removals) until the last handle closes, so only the second
+    /// seal describes the files as the next start finds them; it lets that start draw the
+    /// saved first page at once and open without checking a copy first.
+    fn close(self) {
+        if let Err(e) = self.store.seal_for_exit() {
+            tracing::warn!("closing the book: {e}");
+        }
+        // A dashboard, rules-admin or load read still running ends at its next record.
+        self.store.stop_reads();
+        if !self.worker.stop(CLOSE_WAIT) {
+            tracing::warn!(
+                "a background job still held the book after {} s; quitting without closing it",
+                CLOSE_WAIT.as_secs()
+            );
+        }
+        // The last handle: sled closes, then the seal is written (`CloseSeal`'s drop).
+        drop(self.store);
+    }
+
     fn label(&self) -> String {
         let name = self
             .store
@@ -454,23 +506,18 @@ impl Session {
                 snapshot,
             } => {
                 // Durable write and learning step in one; the new weights go back to the app.
-                let done = self
-                    .store
-                    .scorecard()
-                    .map_err(|e| e.to_string())
-                    .and_then(|card| {
-                        let priors = Priors::of_rule_set(card.rule_set());
-                        let record = worklog::log_outcome_learned(
-                            &self.store,
-                            lead,
-                            &request,
-                            snapshot,
-                            &priors,
-                            now,
-                        )
-                        .map_err(|e| e.to_string())?;
-                        self.outcome_done(record)
-                    });
+                let done = self.priors().and_then(|priors| {
+                    let record = worklog::log_outcome_learned(
+                        &self.store,
+                        lead,
+                        &request,
+                        snapshot,
+                        &priors,
+                        now,
+                    )
+                    .map_err(|e| e.to_string())?;
+                    self.outcome_done(record)
+                });
                 Some(match done {
                     Ok(done) => Action::OutcomeLogged(Box::new(done)),
                     Err(e) => Action::Failed(format!("outcome not logged: {e}")),
@@ -478,16 +525,11 @@ impl Session {
             }
             Effect::UndoOutcome(seq) => {
                 // Exact undo: the lead's side effects and the learning step are reversed.
-                let done = self
-                    .store
-                    .scorecard()
-                    .map_err(|e| e.to_string())
-                    .and_then(|card| {
-                        let priors = Priors::of_rule_set(card.rule_set());
-                        let record = worklog::undo_outcome_learned(&self.store, seq, &priors)
-                            .map_err(|e| e.to_string())?;
-                        self.outcome_done(record)
-                    });
+                let done = self.priors().and_then(|priors| {
+                    let record = worklog::undo_outcome_learned(&self.store, seq, &priors)
+                        .map_err(|e| e.to_string())?;
+                    self.outcome_done(record)
+                });
                 Some(match done {
                     Ok(done) => Action::OutcomeUndone(Box::new(done)),
                     Err(e) => Action::Failed(format!("undo failed: {e}")),
@@ -598,6 +640,24 @@ impl Session {
         }
     }
 
+    /// The priors of the rules in force, parsed again only when a publish or restore made a
+    /// new version (parsing compiles every rule's regular expressions: not per outcome).
+    fn priors(&mut self) -> Result<Priors, String> {
+        let version = self
+            .store
+            .current_rules_version()
+            .map_err(|e| e.to_string())?;
+        if let Some((v, priors)) = &self.priors
+            && *v == version
+        {
+            return Ok(priors.clone());
+        }
+        let set = self.store.current_rules().map_err(|e| e.to_string())?;
+        let priors = Priors::of_rule_set(&set);
+        self.priors = Some((version, priors.clone()));
+        Ok(priors)
+    }
+
     /// The lead and the learned weights as stored after an outcome or its undo.
     fn outcome_done(&self, record: OutcomeRecord) -> Result<OutcomeDone, String> {
         Ok(OutcomeDone {
@@ -634,6 +694,7 @@ impl Session {
         }
         self.store = Store::open(&self.demo_db).map_err(|e| e.to_string())?;
         self.is_demo = true;
+        self.priors = None;
         Ok(())
     }
 }

@@ -64,6 +64,9 @@ pub enum StoreError {
     },
     #[error("lead {0} not found; try `leadq list`")]
     LeadNotFound(String),
+    /// A read over the whole book stopped because the process is closing it.
+    #[error("database {} is closing; the read was stopped", .path.display())]
+    Closing { path: PathBuf },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -89,6 +92,9 @@ pub struct Store {
     /// scan of every outcome (schema 2).
     pub(crate) lead_outcomes: sled::Tree,
     pub(crate) meta: sled::Tree,
+    /// Set by [`Store::stop_reads`]: scans over a whole tree end early with
+    /// [`StoreError::Closing`], so a background read lets go of the book at quit.
+    closing: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Seals the files when the last clone closes; declared last so sled closes first.
     _seal: std::sync::Arc<integrity::CloseSeal>,
 }
@@ -198,6 +204,7 @@ impl Store {
             outcomes: tree("outcomes")?,
             lead_outcomes: tree("lead_outcomes")?,
             meta: tree("meta")?,
+            closing: Default::default(),
             _seal: std::sync::Arc::new(integrity::CloseSeal::new(path)),
             data_file: std::sync::Arc::new(data_file),
             db,
@@ -394,9 +401,30 @@ impl Store {
         iter: sled::Iter,
     ) -> impl Iterator<Item = Result<T>> + 'a {
         iter.map(move |item| {
+            self.check_closing()?;
             let (k, v) = item.map_err(|e| self.sled_error(e))?;
             codec::decode(&v).map_err(|e| self.decode_error(tree, &k, e))
         })
+    }
+
+    /// Ends every scan over a whole tree, in every clone of this store, with
+    /// [`StoreError::Closing`] (at quit: a long background read must not keep the book open).
+    /// Single reads and writes go on as before.
+    pub fn stop_reads(&self) {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `Err(Closing)` once [`Store::stop_reads`] was called.
+    #[inline]
+    pub(crate) fn check_closing(&self) -> Result<()> {
+        if self.closing.load(std::sync::atomic::Ordering::Relaxed) {
+            Err(StoreError::Closing {
+                path: self.path.clone(),
+            })
+        } else {
+            Ok(())
+        }
     }
 
     /// A setting or other small value from the `meta` tree.

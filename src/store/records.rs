@@ -221,6 +221,7 @@ impl Store {
     /// Every logged outcome in the order it was logged, undone ones included.
     pub fn outcomes(&self) -> impl DoubleEndedIterator<Item = Result<OutcomeRecord>> + '_ {
         self.outcomes.iter().map(move |item| {
+            self.check_closing()?;
             let (k, v) = item.map_err(|e| self.sled_error(e))?;
             codec::decode(&v).map_err(|e| self.decode_error(&self.outcomes, &k, e))
         })

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::index::LeadIndex;
-use crate::core::model::{ActivityKind, LeadId, Timestamp};
+use crate::core::model::{ActivityKind, Lead, LeadId, Timestamp};
 use crate::core::priority::PriorityConfig;
 use crate::core::rules::{DEFAULT_RULES, RuleFileError, RuleIds, RuleSet};
 use crate::core::scorecard::Scorecard;
@@ -62,6 +62,12 @@ impl Store {
 
     pub fn rule_version(&self, version: u32) -> Result<Option<RuleVersion>, StoreError> {
         self.get_value(&self.rules, &version_key(version))
+    }
+
+    /// The number of the rules version in force (`None`: the built-in defaults); it changes
+    /// with every publish and restore, so it tells whether rules parsed earlier still hold.
+    pub fn current_rules_version(&self) -> Result<Option<u32>, StoreError> {
+        Ok(self.latest_version()?.map(|v| v.version))
     }
 
     fn latest_version(&self) -> Result<Option<RuleVersion>, StoreError> {
@@ -203,11 +209,25 @@ impl Store {
         cfg: PriorityConfig,
         now: Timestamp,
     ) -> Result<LeadIndex, StoreError> {
+        self.build_index_with(card, cfg, now, |_, _| ())
+    }
+
+    /// [`Store::build_index`], handing each lead and the time of its newest activity (of
+    /// any kind) to `visit` as the one pass over leads and activities reads them: a caller
+    /// that also keeps the leads does not read the book twice.
+    pub fn build_index_with(
+        &self,
+        card: &Scorecard,
+        cfg: PriorityConfig,
+        now: Timestamp,
+        mut visit: impl FnMut(Lead, Option<Timestamp>),
+    ) -> Result<LeadIndex, StoreError> {
         let mut index = LeadIndex::new(card, &self.pipeline()?, cfg, now);
         let mut activities = self.activities().peekable();
         for lead in self.leads() {
             let lead = lead?;
             let mut events = Vec::new();
+            let mut newest: Option<Timestamp> = None;
             // Activities are keyed by lead id first, like leads: walk both in step.
             while let Some(next) = activities.peek() {
                 match next {
@@ -215,6 +235,7 @@ impl Store {
                         activities.next();
                     }
                     Ok(a) if a.lead == lead.id => {
+                        newest = newest.max(Some(a.at));
                         if let ActivityKind::Signal(s) = a.kind {
                             events.push((s, a.at));
                         }
@@ -225,6 +246,7 @@ impl Store {
                 }
             }
             index.upsert(card, &lead, SignalSummary::from_events(events));
+            visit(lead, newest);
         }
         Ok(index)
     }

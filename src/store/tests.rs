@@ -392,3 +392,30 @@ fn sealing_for_exit_while_a_clone_lives_seals_until_the_next_write() {
     );
     drop(worker);
 }
+
+/// At quit the console stops a background scan through another clone of the store: the
+/// scan ends with `Closing` at its next record (so its handle is let go and the book can be
+/// closed and sealed), while single reads and writes still work.
+#[test]
+fn stopping_reads_ends_a_running_scan_in_every_clone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("book.db")).unwrap();
+    for id in 1..=5 {
+        store
+            .put_lead(&lead(id, &format!("l{id}@example.com")))
+            .unwrap();
+    }
+    let worker = store.clone();
+    let mut scan = worker.leads();
+    assert_eq!(scan.next().unwrap().unwrap().id, 1);
+    store.stop_reads();
+    assert!(matches!(scan.next(), Some(Err(StoreError::Closing { .. }))));
+    // A scan started after the stop ends at its first record too.
+    assert!(matches!(
+        worker.leads().next(),
+        Some(Err(StoreError::Closing { .. }))
+    ));
+    assert_eq!(store.lead(3).unwrap().unwrap().id, 3);
+    store.put_lead(&lead(6, "l6@example.com")).unwrap();
+    store.flush().unwrap();
+}
