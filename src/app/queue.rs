@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::core::clock::format_age;
-use crate::core::index::QueueFilter as IndexFilter;
+use crate::core::index::{QueueEntry, QueueFilter as IndexFilter, QueueKeys};
 use crate::core::model::{DAY, Lead, LeadId, Timestamp};
 use crate::core::text::sanitize;
 
@@ -112,6 +112,10 @@ pub const LAST_LOOK_MAX: usize = 20_000;
 
 /// Rows fetched beyond the page on screen, so that moving a few rows needs no new fetch.
 const WINDOW_MARGIN: usize = 256;
+/// Beyond this many rows from either end, the window is read around a lead already placed
+/// (one pass over the kept keys) rather than as the top (bottom) K of the queue, whose heap
+/// grows with the depth.
+const DEEP_READ: usize = 4 * WINDOW_MARGIN;
 
 /// The queue's state: filter, selection, and a window of the filtered queue around the
 /// selection. On a scored book the window is asked of the lead index (top-K or bottom-K),
@@ -138,6 +142,9 @@ pub struct QueueState {
     pub page: Vec<QueueRow>,
     /// Whole-queue ranks of leads shown under a filter, until the order changes (a cache).
     pub ranks: HashMap<LeadId, u32>,
+    /// Every lead's queue key, for ranking the leads of one filtered page after another
+    /// against the whole queue (kept up to date by the index).
+    pub keys: QueueKeys,
 }
 
 /// The next action's due time in words ("overdue 2h", "in 3d") and how urgent it is.
@@ -187,7 +194,10 @@ impl QueueState {
         keep: Option<LeadId>,
         recount: bool,
     ) {
-        self.ranks.clear();
+        // A new filter leaves the order, and so the whole-queue ranks, as they were.
+        if recount {
+            self.ranks.clear();
+        }
         match scoring {
             Some(s) => {
                 let index = &s.index;
@@ -201,21 +211,34 @@ impl QueueState {
                     let filter = self.index_filter(me, now);
                     self.visible_len = filter.as_ref().map_or(0, |f| index.count(f));
                 }
-                // The window around the old position usually still holds the kept lead (a
-                // re-rank moves it a few places); only when it does not is its position asked.
+                // Near either end, the window around the old position usually still holds
+                // the kept lead (a re-rank moves it a few places); otherwise — or when it
+                // does not — the stretch of the queue around the lead is read directly.
                 self.selected = self.selected.min(self.visible_len.saturating_sub(1));
                 self.window.clear();
                 self.window_start = 0;
-                self.fetch(book, scoring, me, now, self.selected, 1);
-                if let Some(id) = keep {
-                    let found = self.position_of(book, id).or_else(|| {
-                        let f = self.index_filter(me, now)?;
-                        index.ranks_of(&[id], &f, now)[0].map(|r| r as usize - 1)
-                    });
-                    if let Some(p) = found {
+                if self.near_an_end(self.selected, 1) {
+                    self.fetch(book, scoring, me, now, self.selected, 1);
+                }
+                let mut placed = keep.is_some_and(|id| match self.position_of(book, id) {
+                    Some(p) => {
                         self.selected = p;
-                        self.fetch(book, scoring, me, now, p, 1);
+                        true
                     }
+                    None => false,
+                });
+                if !placed
+                    && let (Some(id), Some(f)) = (keep, self.index_filter(me, now))
+                    && let Some((start, entries)) =
+                        index.around(&mut self.keys, id, (WINDOW_MARGIN, WINDOW_MARGIN), &f, now)
+                {
+                    let at = entries.iter().position(|e| e.id == id).unwrap_or(0);
+                    self.selected = start + at;
+                    self.set_window(book, start, entries);
+                    placed = true;
+                }
+                if !placed {
+                    self.fetch(book, scoring, me, now, self.selected, 1);
                 }
             }
             None => {
@@ -259,12 +282,59 @@ impl QueueState {
         };
         let from_top = end + WINDOW_MARGIN;
         let from_bottom = self.visible_len.saturating_sub(from) + WINDOW_MARGIN;
+        // Deep in a long queue, next to the window already read (paging on): the stretch
+        // around its nearest lead, instead of every row from the nearer end.
+        if !self.near_an_end(from, end - from)
+            && let Some((pos, id)) = self.nearest_fetched(book, from, end)
+            && let Some((start, entries)) = s.index.around(
+                &mut self.keys,
+                id,
+                (
+                    pos.saturating_sub(from.saturating_sub(WINDOW_MARGIN)),
+                    (end + WINDOW_MARGIN).saturating_sub(pos + 1),
+                ),
+                &filter,
+                now,
+            )
+        {
+            return self.set_window(book, start, entries);
+        }
         let (start, entries) = if from_top <= from_bottom {
             (0, s.index.top(from_top, &filter, now))
         } else {
             let e = s.index.bottom(from_bottom, &filter, now);
             (self.visible_len - e.len(), e)
         };
+        self.set_window(book, start, entries);
+    }
+
+    /// Whether positions `from..from + len` are near enough to an end of the filtered queue
+    /// for a top-K (bottom-K) read of everything up to them.
+    fn near_an_end(&self, from: usize, len: usize) -> bool {
+        let from_top = from + len + WINDOW_MARGIN;
+        let from_bottom = self.visible_len.saturating_sub(from) + WINDOW_MARGIN;
+        from_top.min(from_bottom) <= DEEP_READ
+    }
+
+    /// The fetched lead nearest to positions `from..end`, when the window reaches within a
+    /// margin of them.
+    fn nearest_fetched(&self, book: &Book, from: usize, end: usize) -> Option<(usize, LeadId)> {
+        let last = (self.window_start + self.window.len()).checked_sub(1)?;
+        let pos = if end <= self.window_start {
+            self.window_start
+        } else if from > last {
+            last
+        } else {
+            from.clamp(self.window_start, last)
+        };
+        let gap = from.abs_diff(pos).min(end.abs_diff(pos));
+        if gap > WINDOW_MARGIN {
+            return None;
+        }
+        Some((pos, book.leads[self.at(pos)?].id))
+    }
+
+    fn set_window(&mut self, book: &Book, start: usize, entries: Vec<QueueEntry>) {
         self.window_start = start;
         (self.window, self.priority) = entries
             .into_iter()
@@ -305,18 +375,22 @@ impl QueueState {
         now: Timestamp,
         id: LeadId,
     ) -> bool {
-        let pos = match (self.position_of(book, id), scoring) {
-            (Some(p), _) => Some(p),
-            (None, Some(s)) => self
-                .index_filter(me, now)
-                .and_then(|f| s.index.ranks_of(&[id], &f, now)[0])
-                .map(|r| r as usize - 1),
-            (None, None) => None,
+        if let Some(p) = self.position_of(book, id) {
+            self.selected = p;
+            self.fetch(book, scoring, me, now, p, 1);
+            return true;
+        }
+        // Elsewhere in the queue: read the stretch around it, wherever it stands.
+        let (Some(s), Some(f)) = (scoring, self.index_filter(me, now)) else {
+            return false;
         };
-        match pos {
-            Some(p) => {
-                self.selected = p;
-                self.fetch(book, scoring, me, now, p, 1);
+        match s
+            .index
+            .around(&mut self.keys, id, (WINDOW_MARGIN, WINDOW_MARGIN), &f, now)
+        {
+            Some((start, entries)) => {
+                self.selected = start + entries.iter().position(|e| e.id == id).unwrap_or(0);
+                self.set_window(book, start, entries);
                 true
             }
             None => false,
@@ -371,7 +445,9 @@ impl QueueState {
                 .filter(|id| !self.ranks.contains_key(id))
                 .collect();
             if !missing.is_empty() {
-                let got = s.index.ranks_of(&missing, &IndexFilter::default(), now);
+                let got =
+                    s.index
+                        .ranks_with(&mut self.keys, &missing, &IndexFilter::default(), now);
                 for (id, r) in missing.into_iter().zip(got) {
                     self.ranks.insert(id, r.unwrap_or(0));
                 }

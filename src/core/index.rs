@@ -73,6 +73,51 @@ pub struct LeadIndex {
     /// Stage names and whether each is terminal.
     stages: Vec<(String, bool)>,
     owners: Vec<String>,
+    /// A new number, unique in the process, with every change to the rows or the weights:
+    /// [`QueueKeys`] taken at another version (of this or any other index) are stale.
+    version: u64,
+}
+
+/// Σ w·x += Δw·x for every posting of every changed rule. A learning step moves the bias
+/// and each rule the lead matched, and a broad rule lists most of the book: the rows are cut
+/// into one range per core, each adding the same terms in the same order as one pass would,
+/// so the sums are bit-for-bit those of a single thread.
+fn add_to_sums(sums: &mut [f64], lists: &[(&[(Row, f32)], f64)]) {
+    let add = |start: usize, part: &mut [f64]| {
+        let end = start + part.len();
+        for &(list, dw) in lists {
+            let from = list.partition_point(|&(r, _)| (r as usize) < start);
+            for &(row, x) in &list[from..] {
+                let row = row as usize;
+                if row >= end {
+                    break;
+                }
+                part[row - start] += dw * x as f64;
+            }
+        }
+    };
+    // Threads are worth starting for many postings, and cut the rows evenly.
+    let postings: usize = lists.iter().map(|(l, _)| l.len()).sum();
+    let threads = crate::core::parallel::row_ranges(postings).len();
+    if threads < 2 || sums.len() < threads {
+        return add(0, sums);
+    }
+    let step = sums.len().div_ceil(threads);
+    let mut parts = Vec::with_capacity(threads);
+    let (mut rest, mut start) = (sums, 0);
+    while !rest.is_empty() {
+        let (part, tail) = rest.split_at_mut(step.min(rest.len()));
+        let len = part.len();
+        parts.push((start, part));
+        start += len;
+        rest = tail;
+    }
+    std::thread::scope(|s| {
+        let add = &add;
+        for (start, part) in parts {
+            s.spawn(move || add(start, part));
+        }
+    });
 }
 
 fn intern(table: &mut Vec<String>, name: &str, max: usize) -> usize {
@@ -84,6 +129,12 @@ fn intern(table: &mut Vec<String>, name: &str, max: usize) -> usize {
         }
         None => max - 1,
     }
+}
+
+/// A number no index state of this process had before.
+fn next_version() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The lowercase text fuzzy search looks in: "name · email · account · title", case-folded
@@ -123,6 +174,7 @@ impl LeadIndex {
                 .map(|s| (s.name.clone(), s.terminal))
                 .collect(),
             owners: Vec::new(),
+            version: next_version(),
         }
     }
 
@@ -166,6 +218,7 @@ impl LeadIndex {
 
     /// Adds or re-scores one lead (after an import, an edit, a new signal or an outcome).
     pub fn upsert(&mut self, card: &Scorecard, lead: &Lead, signals: SignalSummary) {
+        self.version = next_version();
         let acts: Box<[(RuleId, f32)]> = card.activations(lead, &signals, self.now).into();
         let stage_name = lead.stage.trim();
         let stage = match self
@@ -242,6 +295,7 @@ impl LeadIndex {
     /// Moves to new weights, updating only the leads that match a changed rule
     /// (Σ w·x += Δw·x); a new bias costs nothing (it is added when ranking).
     pub fn apply_weights(&mut self, weights: &Weights) {
+        self.version = next_version();
         let mut changed: Vec<(RuleId, f64)> = Vec::new();
         for (&rule, &w) in &weights.rules {
             let old = self.weights.get(rule);
@@ -254,18 +308,17 @@ impl LeadIndex {
                 changed.push((rule, -old));
             }
         }
-        for (rule, dw) in changed {
-            if let Some(list) = self.postings.get(&rule) {
-                for &(row, x) in list {
-                    self.sums[row as usize] += dw * x as f64;
-                }
-            }
-        }
+        let lists: Vec<(&[(Row, f32)], f64)> = changed
+            .iter()
+            .filter_map(|(rule, dw)| Some((self.postings.get(rule)?.as_slice(), *dw)))
+            .collect();
+        add_to_sums(&mut self.sums, &lists);
         self.weights = weights.clone();
     }
 
     /// Recomputes every cached sum from the activations (e.g. to shed rounding drift).
     pub fn recompute(&mut self) {
+        self.version = next_version();
         for r in 0..self.ids.len() {
             self.sums[r] = self.row_sum(&self.activations[r]);
         }
@@ -276,6 +329,7 @@ impl LeadIndex {
     /// leads whose match set may have changed with time alone — an event crossed a counter
     /// window or a `last(…)` age of a rule — for the caller to [`LeadIndex::upsert`] again.
     pub fn refresh(&mut self, card: &Scorecard, now: Timestamp) -> Vec<LeadId> {
+        self.version = next_version();
         let before = self.now;
         self.now = now;
         let horizons = card.time_horizons();
@@ -404,6 +458,7 @@ impl LeadIndex {
 
 mod queue;
 mod totals;
+pub use queue::QueueKeys;
 pub use totals::StageTotals;
 #[cfg(test)]
 mod tests;

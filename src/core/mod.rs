@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod model;
 pub mod outcome;
 pub mod outcome_edit;
+pub mod parallel;
 pub mod priority;
 pub mod rng;
 pub mod rule_diff;

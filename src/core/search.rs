@@ -16,9 +16,9 @@ mod texts;
 #[cfg(test)]
 mod tests;
 
+use crate::core::parallel::{in_parallel, threads};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::OnceLock;
 
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
@@ -159,11 +159,6 @@ pub fn matched_positions(text: &str, query: &str) -> Vec<usize> {
         .fuzzy_indices(text, query)
         .map(|(_, positions)| positions)
         .unwrap_or_default()
-}
-
-fn threads() -> usize {
-    static THREADS: OnceLock<usize> = OnceLock::new();
-    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(8)))
 }
 
 /// A folded query in the forms the scan needs.
@@ -406,26 +401,6 @@ impl Scan<'_> {
         }
         kept.into_vec()
     }
-}
-
-/// `f` of every item, each on its own thread when there are several.
-fn in_parallel<I: Copy + Send, T: Send>(items: &[I], f: impl Fn(I) -> T + Sync) -> Vec<T> {
-    if let [one] = items {
-        return vec![f(*one)];
-    }
-    std::thread::scope(|s| {
-        let workers: Vec<_> = items
-            .iter()
-            .map(|&item| {
-                let f = &f;
-                s.spawn(move || f(item))
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
 }
 
 /// Where the greedy match of `query`'s bytes in order in `text`, starting at byte `from`,

@@ -6,6 +6,7 @@ use std::collections::BinaryHeap;
 
 use super::{LeadIndex, QueueEntry, QueueFilter, Row};
 use crate::core::model::{LeadId, Timestamp};
+use crate::core::parallel::{in_parallel, row_ranges};
 use crate::core::priority::{PriorityFacts, QueuePriority};
 use crate::core::weights::sigmoid;
 
@@ -158,17 +159,28 @@ impl LeadIndex {
             return vec![None; ids.len()];
         };
         let prune = self.cfg.overdue_boost >= 0.0 && self.cfg.fresh_inbound_boost >= 0.0;
-        // above[i]: rows strictly above targets[i] in queue order.
-        let mut above = vec![0u32; targets.len() + 1];
-        for (r, &ceiling) in self.ceiling.iter().enumerate() {
-            if (prune && (ceiling as f64) < lowest) || !pass.pass(self, r) {
-                continue;
+        // above[i]: rows strictly above targets[i] in queue order. A lead deep in the queue
+        // is below most rows, each of which then needs its priority: the pass is split
+        // across the cores.
+        let count_above = |rows: std::ops::Range<usize>| {
+            let mut above = vec![0u32; targets.len() + 1];
+            for r in rows {
+                if (prune && (self.ceiling[r] as f64) < lowest) || !pass.pass(self, r) {
+                    continue;
+                }
+                let e = self.entry_at(r, now);
+                let item = (OrdKey(e.priority.key), Reverse(e.id));
+                // Targets below `item` are the first `n` of the sorted targets.
+                let n = targets.partition_point(|t| *t < item);
+                above[n] += 1;
             }
-            let e = self.entry_at(r, now);
-            let item = (OrdKey(e.priority.key), Reverse(e.id));
-            // Targets below `item` are the first `n` of the sorted targets.
-            let n = targets.partition_point(|t| *t < item);
-            above[n] += 1;
+            above
+        };
+        let mut above = vec![0u32; targets.len() + 1];
+        for part in in_parallel(&row_ranges(self.ids.len()), count_above) {
+            for (total, n) in above.iter_mut().zip(part) {
+                *total += n;
+            }
         }
         // A row counted at n is above targets[0..n]: target j has the rows counted past j.
         let mut count = 0;
@@ -188,6 +200,162 @@ impl LeadIndex {
                 Some(rank_of_target[j])
             })
             .collect()
+    }
+
+    /// [`LeadIndex::ranks_of`] from every row's key kept in `keys`: the keys are computed
+    /// once for this state of the index (on all cores) and, when only the clock moved, patched
+    /// for the rows whose follow-up fell due or whose fresh-inbound boost ran out since; each
+    /// later call is one comparison per row. For ranking the rows of one filtered page after
+    /// another against the whole queue.
+    pub fn ranks_with(
+        &self,
+        keys: &mut QueueKeys,
+        ids: &[LeadId],
+        filter: &QueueFilter,
+        now: Timestamp,
+    ) -> Vec<Option<u32>> {
+        self.update_keys(keys, now);
+        let Some(pass) = self.row_filter(filter) else {
+            return vec![None; ids.len()];
+        };
+        let target = |id: LeadId| {
+            let r = self.row_of(id)?;
+            pass.pass(self, r)
+                .then(|| (OrdKey(keys.keys[r]), Reverse(id)))
+        };
+        let targets: Vec<Option<(OrdKey, Reverse<LeadId>)>> =
+            ids.iter().map(|&id| target(id)).collect();
+        let mut sorted: Vec<(OrdKey, Reverse<LeadId>)> =
+            targets.iter().flatten().copied().collect();
+        sorted.sort_unstable();
+        let Some(&(OrdKey(lowest), _)) = sorted.first() else {
+            return vec![None; ids.len()];
+        };
+        let count_above = |rows: std::ops::Range<usize>| {
+            let mut above = vec![0u32; sorted.len() + 1];
+            for r in rows {
+                let k = keys.keys[r];
+                if k < lowest || !pass.pass(self, r) {
+                    continue;
+                }
+                let item = (OrdKey(k), Reverse(self.ids[r]));
+                above[sorted.partition_point(|t| *t < item)] += 1;
+            }
+            above
+        };
+        let mut above = vec![0u32; sorted.len() + 1];
+        for part in in_parallel(&row_ranges(self.ids.len()), count_above) {
+            for (total, n) in above.iter_mut().zip(part) {
+                *total += n;
+            }
+        }
+        let mut count = 0;
+        let mut rank = vec![0u32; sorted.len()];
+        for j in (0..sorted.len()).rev() {
+            count += above[j + 1];
+            rank[j] = count + 1;
+        }
+        targets
+            .into_iter()
+            .map(|t| Some(rank[sorted.binary_search(&t?).ok()?]))
+            .collect()
+    }
+
+    /// The stretch of the queue `filter` selects around `id`: at most `above` leads just
+    /// before it, the lead, and at most `below` just after it, in queue order, with the
+    /// position of the first. `None` when the lead is not in that queue. One pass over the
+    /// kept keys with two small heaps, wherever the lead stands — where a top-K read of a
+    /// lead at position 300 000 would keep 300 000 rows.
+    pub fn around(
+        &self,
+        keys: &mut QueueKeys,
+        id: LeadId,
+        (above, below): (usize, usize),
+        filter: &QueueFilter,
+        now: Timestamp,
+    ) -> Option<(usize, Vec<QueueEntry>)> {
+        self.update_keys(keys, now);
+        let pass = self.row_filter(filter)?;
+        let at = self.row_of(id).filter(|&r| pass.pass(self, r))?;
+        let target = (OrdKey(keys.keys[at]), Reverse(id));
+        type Item = (OrdKey, Reverse<LeadId>, Row);
+        let scan = |rows: std::ops::Range<usize>| {
+            let mut count = 0usize;
+            // Nearest above: the smallest items greater than the target (a max-heap).
+            let mut up: BinaryHeap<Item> = BinaryHeap::with_capacity(above + 1);
+            // Nearest below: the greatest items less than the target (a min-heap).
+            let mut down: BinaryHeap<Reverse<Item>> = BinaryHeap::with_capacity(below + 1);
+            for r in rows {
+                if r == at || !pass.pass(self, r) {
+                    continue;
+                }
+                let item = (OrdKey(keys.keys[r]), Reverse(self.ids[r]), r as Row);
+                if (item.0, item.1) > target {
+                    count += 1;
+                    if up.len() < above {
+                        up.push(item);
+                    } else if up.peek().is_some_and(|top| item < *top) {
+                        up.pop();
+                        up.push(item);
+                    }
+                } else if down.len() < below {
+                    down.push(Reverse(item));
+                } else if down.peek().is_some_and(|Reverse(low)| item > *low) {
+                    down.pop();
+                    down.push(Reverse(item));
+                }
+            }
+            (
+                count,
+                up.into_vec(),
+                down.into_iter().map(|Reverse(i)| i).collect::<Vec<_>>(),
+            )
+        };
+        let (mut count, mut up, mut down) = (0, Vec::new(), Vec::new());
+        for (c, u, d) in in_parallel(&row_ranges(self.ids.len()), scan) {
+            count += c;
+            up.extend(u);
+            down.extend(d);
+        }
+        // Queue order is descending item order; keep the nearest of each side's parts.
+        up.sort_unstable();
+        up.drain(..up.len().saturating_sub(above));
+        down.sort_unstable_by(|a, b| b.cmp(a));
+        down.truncate(below);
+        let start = count - up.len();
+        let rows = up
+            .iter()
+            .rev()
+            .map(|i| i.2 as usize)
+            .chain([at])
+            .chain(down.iter().map(|i| i.2 as usize));
+        Some((start, rows.map(|r| self.entry_at(r, now)).collect()))
+    }
+
+    /// Brings `keys` to this index at `now`.
+    fn update_keys(&self, keys: &mut QueueKeys, now: Timestamp) {
+        if keys.version != Some(self.version) || keys.keys.len() != self.ids.len() {
+            let parts = in_parallel(&row_ranges(self.ids.len()), |rows| {
+                rows.map(|r| self.entry_at(r, now).priority.key)
+                    .collect::<Vec<f64>>()
+            });
+            keys.keys = parts.concat();
+            (keys.version, keys.now) = (Some(self.version), now);
+            return;
+        }
+        if keys.now == now {
+            return;
+        }
+        // Only the clock moved: a key changes where `due < now` or `now < fresh_until` did.
+        let (from, to) = (keys.now.min(now), keys.now.max(now));
+        for r in 0..self.ids.len() {
+            let due = self.due[r];
+            let fresh = self.fresh_until[r];
+            if (from <= due && due < to) || (from < fresh && fresh <= to) {
+                keys.keys[r] = self.entry_at(r, now).priority.key;
+            }
+        }
+        keys.now = now;
     }
 
     /// The row test for `filter`; `None` when nothing can pass (unknown owner or stage).
@@ -220,6 +388,22 @@ impl LeadIndex {
             hidden,
             due_before: filter.due_before,
         })
+    }
+}
+
+/// Every row's queue key as of one state of the index and one time (see
+/// [`LeadIndex::ranks_with`]); empty until first used.
+#[derive(Clone, Debug, Default)]
+pub struct QueueKeys {
+    version: Option<u64>,
+    now: Timestamp,
+    keys: Vec<f64>,
+}
+
+/// A cache, not part of the value of whatever holds it: any two are equal.
+impl PartialEq for QueueKeys {
+    fn eq(&self, _: &Self) -> bool {
+        true
     }
 }
 

@@ -381,3 +381,164 @@ fn top_k_by_ceiling_equals_a_full_sort_across_rewrites() {
     }
     check(&index, &owners);
 }
+
+/// A book big enough that ranks and weight changes are computed on several threads: the
+/// results are those of one pass (ranks against a full sort, sums against a recompute).
+#[test]
+fn passes_split_across_threads_equal_one_pass() {
+    let card = card();
+    let n = 3 * crate::core::parallel::MIN_ROWS_PER_THREAD as u64 + 11;
+    let mut rng = crate::core::rng::SeededRng::new(9);
+    let leads = (1..=n).map(|id| {
+        let mut l = lead(
+            id,
+            if rng.chance(0.3) {
+                "VP Sales"
+            } else {
+                "Analyst"
+            },
+            rng.range(1, 5000) as u32,
+            "ana",
+            "New",
+        );
+        l.deal_value = rng.chance(0.6).then(|| rng.range(100, 90_000) as f64);
+        l
+    });
+    let leads: Vec<Lead> = leads.collect();
+    let mut index = LeadIndex::build(
+        &card,
+        &Pipeline::default(),
+        PriorityConfig::default(),
+        NOW,
+        leads.iter().map(|l| (l, SignalSummary::default())),
+    );
+    // Every rule moves: "Big" and "Free-mail" each list a large part of the book.
+    let mut weights = index.weights().clone();
+    for w in weights.rules.values_mut() {
+        *w += 0.37;
+    }
+    weights.bias -= 0.2;
+    index.apply_weights(&weights);
+    let mut fresh = index.clone();
+    fresh.recompute();
+    for l in leads.iter().step_by(97) {
+        let (a, b) = (index.logit(l.id).unwrap(), fresh.logit(l.id).unwrap());
+        assert!((a - b).abs() < 1e-9, "lead {}: {a} vs {b}", l.id);
+    }
+    let mut all: Vec<QueueEntry> = leads
+        .iter()
+        .filter_map(|l| index.entry(l.id, NOW))
+        .collect();
+    all.sort_by(|a, b| {
+        b.priority
+            .key
+            .total_cmp(&a.priority.key)
+            .then(a.id.cmp(&b.id))
+    });
+    let positions = [0, 1, all.len() / 2, all.len() * 2 / 3, all.len() - 1];
+    let asked: Vec<LeadId> = positions.iter().map(|&p| all[p].id).collect();
+    let want: Vec<Option<u32>> = positions.iter().map(|&p| Some(p as u32 + 1)).collect();
+    assert_eq!(index.ranks_of(&asked, &QueueFilter::default(), NOW), want);
+}
+
+/// The threaded Σ w·x update adds the same terms in the same order as one pass: equal to
+/// the last bit.
+#[test]
+fn threaded_sum_update_is_bit_for_bit_one_pass() {
+    let rows = 5 * crate::core::parallel::MIN_ROWS_PER_THREAD;
+    let mut rng = crate::core::rng::SeededRng::new(3);
+    let lists: Vec<(Vec<(Row, f32)>, f64)> = (0..4)
+        .map(|i| {
+            let list = (0..rows as Row)
+                .filter(|_| rng.chance(0.6))
+                .map(|r| (r, 0.25 + (r % 7) as f32 / 9.0))
+                .collect();
+            (list, 0.1 * (i as f64 + 1.0) / 3.0)
+        })
+        .collect();
+    let start: Vec<f64> = (0..rows).map(|r| (r as f64).sin()).collect();
+    let mut want = start.clone();
+    for (list, dw) in &lists {
+        for &(row, x) in list {
+            want[row as usize] += dw * x as f64;
+        }
+    }
+    let mut got = start;
+    let borrowed: Vec<(&[(Row, f32)], f64)> =
+        lists.iter().map(|(l, dw)| (l.as_slice(), *dw)).collect();
+    add_to_sums(&mut got, &borrowed);
+    assert!(
+        got.iter()
+            .zip(&want)
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+    );
+}
+
+/// Ranks from the kept keys equal ranks computed afresh, as the clock crosses follow-ups
+/// falling due and fresh-inbound boosts running out, and after rows and weights change.
+#[test]
+fn ranks_from_kept_keys_equal_fresh_ranks_as_time_and_weights_move() {
+    let card = card();
+    let mut index = LeadIndex::new(&card, &Pipeline::default(), PriorityConfig::default(), NOW);
+    let mut rng = crate::core::rng::SeededRng::new(11);
+    let mut write = |index: &mut LeadIndex, id: u64| {
+        let mut l = lead(id, "Analyst", rng.range(1, 5000) as u32, "ana", "New");
+        l.deal_value = rng.chance(0.6).then(|| rng.range(100, 90_000) as f64);
+        l.next_action = rng.chance(0.4).then(|| NextAction {
+            due: NOW + rng.range(-48, 48) * HOUR,
+            note: String::new(),
+        });
+        if rng.chance(0.3) {
+            l.source = "Website".into();
+            l.created = NOW - rng.range(0, 72) * HOUR;
+        }
+        index.upsert(&card, &l, SignalSummary::default());
+    };
+    for id in 1..=3_000 {
+        write(&mut index, id);
+    }
+    let asked: Vec<LeadId> = (1..=3_000).step_by(37).chain([999_999]).collect();
+    let mut keys = QueueKeys::default();
+    let filters = [
+        QueueFilter::default(),
+        QueueFilter {
+            owner: Some("ana".into()),
+            ..QueueFilter::default()
+        },
+    ];
+    let check = |index: &LeadIndex, keys: &mut QueueKeys, now: Timestamp| {
+        for f in &filters {
+            assert_eq!(
+                index.ranks_with(keys, &asked, f, now),
+                index.ranks_of(&asked, f, now),
+                "at {now}, filter {f:?}"
+            );
+            // The stretch around a lead equals that slice of the whole order.
+            let all: Vec<LeadId> = index
+                .top(index.len(), f, now)
+                .iter()
+                .map(|e| e.id)
+                .collect();
+            for p in [0, 3, all.len() / 2, all.len() - 2, all.len() - 1] {
+                let (start, got) = index.around(keys, all[p], (5, 7), f, now).unwrap();
+                let from = p.saturating_sub(5);
+                let to = (p + 8).min(all.len());
+                assert_eq!(start, from, "at {now}, position {p}");
+                let got: Vec<LeadId> = got.iter().map(|e| e.id).collect();
+                assert_eq!(got, all[from..to], "at {now}, position {p}");
+            }
+            assert!(index.around(keys, 999_999, (5, 7), f, now).is_none());
+        }
+    };
+    for hours in [0, 1, 7, 30, 30, -20, 60] {
+        check(&index, &mut keys, NOW + hours * HOUR);
+    }
+    for id in (1..=3_000).step_by(5) {
+        write(&mut index, id);
+    }
+    check(&index, &mut keys, NOW + 60 * HOUR);
+    let mut weights = index.weights().clone();
+    weights.bias += 0.5;
+    index.apply_weights(&weights);
+    check(&index, &mut keys, NOW + 61 * HOUR);
+}
