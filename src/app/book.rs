@@ -16,8 +16,6 @@ pub struct Book {
     /// Which database: shown in the header.
     pub label: String,
     pub is_demo: bool,
-    /// Per lead: "name · email · account · title", sanitised, for fuzzy search and display.
-    pub search_text: Vec<String>,
     /// Distinct owners, sorted, for the owner filter.
     pub owners: Vec<String>,
 }
@@ -35,7 +33,6 @@ impl Book {
             .enumerate()
             .map(|(i, l)| (l.id, i))
             .collect();
-        let search_text = data.leads.iter().map(search_text).collect();
         let mut owners: Vec<String> = data
             .leads
             .iter()
@@ -51,7 +48,6 @@ impl Book {
             pipeline: data.pipeline,
             label: data.label,
             is_demo: data.is_demo,
-            search_text,
             owners,
         }
     }
@@ -68,12 +64,10 @@ impl Book {
     pub fn replace(&mut self, lead: Lead) {
         match self.index_of(lead.id) {
             Some(i) => {
-                self.search_text[i] = search_text(&lead);
                 self.leads[i] = lead;
             }
             None => {
                 self.by_id.insert(lead.id, self.leads.len());
-                self.search_text.push(search_text(&lead));
                 self.leads.push(lead);
             }
         }

@@ -15,7 +15,9 @@ pub struct SearchHit {
     /// Index into the book's leads.
     pub index: usize,
     pub score: i64,
-    /// Character positions in the lead's search text that matched.
+    /// The lead's search text as shown: "name · email · account · title".
+    pub text: String,
+    /// Character positions in `text` that matched.
     pub matched: Vec<usize>,
 }
 
@@ -50,8 +52,10 @@ impl SearchState {
             .hits
             .iter()
             .filter_map(|hit| {
+                let at = book.index_of(hit.id)?;
                 Some(SearchHit {
-                    index: book.index_of(hit.id)?,
+                    index: at,
+                    text: super::book::search_text(&book.leads[at]),
                     score: hit.score,
                     matched: index
                         .search_text_of(hit.id)

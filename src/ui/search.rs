@@ -81,7 +81,7 @@ pub fn render(
                 base,
             )];
             let mut next = hit.matched.iter().peekable();
-            for (ci, ch) in book.search_text[hit.index].chars().enumerate() {
+            for (ci, ch) in hit.text.chars().enumerate() {
                 let matched = next.peek().is_some_and(|&&m| m == ci);
                 if matched {
                     next.next();
