@@ -468,12 +468,20 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Tick(now) => {
             let minute_changed = now / 60 != app.now / 60;
             // Scores age: decay and counter windows move every few minutes, not per tick.
+            let mut decayed = false;
             if now / DECAY_STEP_SECS != app.now / DECAY_STEP_SECS
                 && let Some(scoring) = app.scoring.as_mut()
             {
                 scoring.advance(&app.book, now);
+                decayed = true;
             }
             app.now = now;
+            if decayed && app.screen != Screen::Loading {
+                // The order moved with time: re-read the queue, keeping the selected lead.
+                let keep = app.queue.selected_id(&app.book);
+                app.rerank(keep);
+                app.dirty = true;
+            }
             if app.toast.as_ref().is_some_and(|t| t.until <= now) {
                 app.toast = None;
                 app.dirty = true;
