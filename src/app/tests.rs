@@ -237,6 +237,31 @@ fn a_large_queue_fetches_a_window_around_the_selection_not_the_whole_order() {
         let want = all.iter().position(|&id| id == row.id).unwrap() + 1;
         assert_eq!(row.rank as usize, want, "rank of lead {}", row.id);
     }
+    // A lead deep in the filtered queue stays selected when the filter is cleared, at its
+    // place in the whole queue, read as the stretch around it (not the top K down to it).
+    let owned: Vec<LeadId> = all
+        .iter()
+        .copied()
+        .filter(|&id| app.book.lead(id).unwrap().owner == owner)
+        .collect();
+    let deep = owned[owned.len() / 2];
+    let (book, scoring) = (&app.book, app.scoring.as_ref());
+    assert!(app.queue.select_lead(book, scoring, None, app.now, deep));
+    key(&mut app, KeyCode::Char('c'));
+    let at = all.iter().position(|&id| id == deep).unwrap();
+    assert!(at > 1_024 && all.len() - at > 1_024, "lead at {at} is deep");
+    assert_eq!((selected(&app), app.queue.selected), (deep, at));
+    assert!(app.queue.window.len() < all.len() / 4);
+    assert_eq!(
+        app.queue.page.iter().find(|r| r.id == deep).unwrap().rank as usize,
+        at + 1
+    );
+    // Paging on from there reads on around the window, in queue order.
+    for n in 1..=4 {
+        key(&mut app, KeyCode::PageDown);
+        assert_eq!(selected(&app), all[at + n * h], "page {n}");
+        assert!(app.queue.window.len() < all.len() / 4);
+    }
 }
 
 #[test]
