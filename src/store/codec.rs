@@ -34,6 +34,15 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     out
 }
 
+/// [`encode`] into a buffer of `capacity` bytes to start with, for values of a known size.
+pub fn encode_with_capacity<T: Serialize>(value: &T, capacity: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(capacity.max(1));
+    out.push(FORMAT_VERSION);
+    bincode::serde::encode_into_std_write(value, &mut out, config())
+        .expect("stored types are always encodable");
+    out
+}
+
 /// Decodes a value written by [`encode`], refusing newer formats and trailing garbage.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     let (&version, body) = bytes.split_first().ok_or(CodecError::Empty)?;

@@ -37,6 +37,9 @@ const FREE_MAIL: &[&str] = &[
     "163.com",
 ];
 
+/// Room reserved for an encoded lead: most imported leads fit, so encoding does not regrow.
+const LEAD_BYTES: usize = 384;
+
 /// What happened to one good row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RowFate {
@@ -47,6 +50,8 @@ pub(crate) enum RowFate {
 struct Pending {
     new: bool,
     external: Option<Vec<u8>>,
+    /// The lead's normalised email, computed once (filled by [`BookWriter::register`]).
+    email: Option<String>,
 }
 
 /// A lead found for a duplicate row outside the current batch.
@@ -153,16 +158,27 @@ impl<'s> BookWriter<'s> {
             if self.meta[i].external.is_none() {
                 self.meta[i].external = external;
             }
+            // The merge may have given the lead the row's email, if it had none.
+            if self.meta[i].email.is_none() {
+                self.meta[i].email = self.leads[i].email_key();
+            }
             self.register(i);
             (RowFate::Merged, Some(i))
         } else {
             match self.find_earlier(email.as_deref(), external.as_deref())? {
                 Some(Found::Lead(mut lead)) => {
                     merge_into(&mut lead, row.lead);
-                    (RowFate::Merged, Some(self.push(*lead, false, external)))
+                    let email = lead.email_key();
+                    (
+                        RowFate::Merged,
+                        Some(self.push(*lead, false, external, email)),
+                    )
                 }
                 Some(Found::Seen) => (RowFate::Merged, None),
-                None => (RowFate::New, Some(self.push(row.lead, true, external))),
+                None => (
+                    RowFate::New,
+                    Some(self.push(row.lead, true, external, email)),
+                ),
             }
         };
         match fate {
@@ -175,17 +191,28 @@ impl<'s> BookWriter<'s> {
         Ok(fate)
     }
 
-    fn push(&mut self, lead: Lead, new: bool, external: Option<Vec<u8>>) -> usize {
+    /// `email` is the lead's [`Lead::email_key`].
+    fn push(
+        &mut self,
+        lead: Lead,
+        new: bool,
+        external: Option<Vec<u8>>,
+        email: Option<String>,
+    ) -> usize {
         self.leads.push(lead);
-        self.meta.push(Pending { new, external });
+        self.meta.push(Pending {
+            new,
+            external,
+            email,
+        });
         let i = self.leads.len() - 1;
         self.register(i);
         i
     }
 
     fn register(&mut self, i: usize) {
-        if let Some(e) = self.leads[i].email_key() {
-            self.by_email.insert(e, i);
+        if let Some(e) = &self.meta[i].email {
+            self.by_email.insert(e.clone(), i);
         }
         if let Some(k) = &self.meta[i].external {
             self.by_external.insert(k.clone(), i);
@@ -275,11 +302,15 @@ impl<'s> BookWriter<'s> {
             // Merged leads keep their id and at most gained an email where they had none, so
             // writing them like new ones leaves no stale email entry behind.
             let mut batch = EncodedBatch::default();
+            batch.leads.reserve(self.leads.len());
+            batch.emails.reserve(self.leads.len());
             for (lead, m) in self.leads.iter().zip(&self.meta) {
                 let key = lead_key(lead.id);
-                batch.leads.push((key, codec::encode(lead)));
-                if let Some(email) = lead.email_key() {
-                    batch.emails.push((email, key));
+                batch
+                    .leads
+                    .push((key, codec::encode_with_capacity(lead, LEAD_BYTES)));
+                if let Some(email) = &m.email {
+                    batch.emails.push((email.clone(), key));
                 }
                 if let Some(k) = &m.external {
                     batch.external.push((k.clone(), key));
@@ -293,8 +324,8 @@ impl<'s> BookWriter<'s> {
             batch.sort();
             writer.send(batch)?;
         }
-        for (lead, m) in self.leads.iter().zip(&self.meta) {
-            if let Some(e) = lead.email_key() {
+        for m in &self.meta {
+            if let Some(e) = &m.email {
                 self.earlier.insert(key_hash(e.as_bytes()));
             }
             if let Some(k) = &m.external {

@@ -297,7 +297,9 @@ impl ImportPlan {
                 break;
             }
             rows += 1;
-            if rec.len() == n
+            // Without attribute columns the scan only counts rows.
+            if !attr_cols.is_empty()
+                && rec.len() == n
                 && let Ok(cells) = rec.to_strs()
             {
                 for &c in &attr_cols {

@@ -196,16 +196,26 @@ impl<R: Read> RecordReader<R> {
         }
     }
 
-    /// Advances the line counter over bytes that were consumed.
+    /// Advances the line counter over bytes that were consumed: every CR and every LF ends a
+    /// line, except the LF of a CRLF pair.
     fn count_lines(&mut self, consumed: std::ops::Range<usize>) {
-        for &b in &self.buf[consumed] {
-            match b {
-                b'\r' => self.line += 1,
-                b'\n' if !self.after_cr => self.line += 1,
-                _ => {}
-            }
-            self.after_cr = b == b'\r';
+        let bytes = &self.buf[consumed];
+        let Some(&last) = bytes.last() else {
+            return;
+        };
+        // One branch-free pass the compiler vectorises; most files have no CR.
+        let (mut lf, mut cr) = (0u64, 0u64);
+        for &b in bytes {
+            lf += u64::from(b == b'\n');
+            cr += u64::from(b == b'\r');
         }
+        let mut crlf = 0;
+        if cr > 0 || self.after_cr {
+            crlf = bytes.windows(2).filter(|w| w == b"\r\n").count() as u64;
+            crlf += u64::from(self.after_cr && bytes[0] == b'\n');
+        }
+        self.line += cr + lf - crlf;
+        self.after_cr = last == b'\r';
     }
 
     /// Bytes of the input consumed so far (for progress).
