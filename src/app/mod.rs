@@ -525,6 +525,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 Screen::Queue
             };
             app.rerank(keep);
+            // Every lead's queue key, for ranking filtered rows against the whole queue: at
+            // 10⁶ leads a pass worth doing while the book loads, not on the first filter key.
+            if let Some(s) = &app.scoring {
+                s.index.warm_keys(&mut app.queue.keys, app.now);
+            }
             vec![]
         }
         DetailLoaded(data) => {

@@ -238,6 +238,11 @@ impl QueueState {
                     placed = true;
                 }
                 if !placed {
+                    // A new filter without the selected lead starts at its top; a re-rank
+                    // that lost it stays where it was.
+                    if keep.is_some() && !recount {
+                        self.selected = 0;
+                    }
                     self.fetch(book, scoring, me, now, self.selected, 1);
                 }
             }
@@ -299,11 +304,25 @@ impl QueueState {
         {
             return self.set_window(book, start, entries);
         }
-        let (start, entries) = if from_top <= from_bottom {
-            (0, s.index.top(from_top, &filter, now))
-        } else {
-            let e = s.index.bottom(from_bottom, &filter, now);
-            (self.visible_len - e.len(), e)
+        // A filtered queue prunes little by ceilings: read it from the kept keys when they
+        // are current (after a re-rank they are not, and the unfiltered top prunes well).
+        let keyed = !self.filter.is_empty() && s.index.keys_current(&self.keys);
+        let (start, entries) = match (from_top <= from_bottom, keyed) {
+            (true, false) => (0, s.index.top(from_top, &filter, now)),
+            (true, true) => (
+                0,
+                s.index
+                    .end_keyed(&mut self.keys, from_top, true, &filter, now),
+            ),
+            (false, keyed) => {
+                let e = if keyed {
+                    s.index
+                        .end_keyed(&mut self.keys, from_bottom, false, &filter, now)
+                } else {
+                    s.index.bottom(from_bottom, &filter, now)
+                };
+                (self.visible_len - e.len(), e)
+            }
         };
         self.set_window(book, start, entries);
     }

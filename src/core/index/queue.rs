@@ -77,19 +77,24 @@ impl LeadIndex {
         }
         // Ceilings bound keys only for non-negative boosts; otherwise every row is looked at.
         let prune = self.cfg.overdue_boost >= 0.0 && self.cfg.fresh_inbound_boost >= 0.0;
-        let mut page = Page {
-            heap: BinaryHeap::with_capacity(k + 1),
-            k,
-            floor: f32::NEG_INFINITY,
-        };
-        for (r, &ceiling) in self.ceiling.iter().enumerate() {
-            if prune && ceiling < page.floor {
-                continue;
+        // Each core keeps the best `k` of its rows; the best `k` of those are the answer.
+        let best_of = |rows: std::ops::Range<usize>| {
+            let mut page = Page {
+                heap: BinaryHeap::with_capacity(k + 1),
+                k,
+                floor: f32::NEG_INFINITY,
+            };
+            for r in rows {
+                if prune && self.ceiling[r] < page.floor {
+                    continue;
+                }
+                page.offer(self, &pass, r, now, prune);
             }
-            page.offer(self, &pass, r, now, prune);
-        }
-        let mut out = page.heap.into_vec();
+            page.heap.into_vec()
+        };
+        let mut out = in_parallel(&row_ranges(self.ids.len()), best_of).concat();
         out.sort_unstable();
+        out.truncate(k);
         out.into_iter()
             .map(|Reverse((_, _, r))| self.entry_at(r as usize, now))
             .collect()
@@ -100,7 +105,10 @@ impl LeadIndex {
         let Some(pass) = self.row_filter(filter) else {
             return 0;
         };
-        (0..self.ids.len()).filter(|&r| pass.pass(self, r)).count()
+        let count = |rows: std::ops::Range<usize>| rows.filter(|&r| pass.pass(self, r)).count();
+        in_parallel(&row_ranges(self.ids.len()), count)
+            .into_iter()
+            .sum()
     }
 
     /// The `k` leads of lowest priority passing `filter`, in queue order (best first): the
@@ -348,14 +356,116 @@ impl LeadIndex {
         }
         // Only the clock moved: a key changes where `due < now` or `now < fresh_until` did.
         let (from, to) = (keys.now.min(now), keys.now.max(now));
-        for r in 0..self.ids.len() {
-            let due = self.due[r];
-            let fresh = self.fresh_until[r];
-            if (from <= due && due < to) || (from < fresh && fresh <= to) {
-                keys.keys[r] = self.entry_at(r, now).priority.key;
+        let patch = |start: usize, part: &mut [f64]| {
+            for (i, key) in part.iter_mut().enumerate() {
+                let r = start + i;
+                let (due, fresh) = (self.due[r], self.fresh_until[r]);
+                if (from <= due && due < to) || (from < fresh && fresh <= to) {
+                    *key = self.entry_at(r, now).priority.key;
+                }
             }
+        };
+        let step = self
+            .ids
+            .len()
+            .div_ceil(row_ranges(self.ids.len()).len())
+            .max(1);
+        if step >= keys.keys.len() {
+            patch(0, &mut keys.keys);
+            keys.now = now;
+            return;
         }
+        std::thread::scope(|s| {
+            for (i, part) in keys.keys.chunks_mut(step).enumerate() {
+                let patch = &patch;
+                s.spawn(move || patch(i * step, part));
+            }
+        });
         keys.now = now;
+    }
+
+    /// Whether `keys` were taken at this state of the index (only a time patch to bring them
+    /// to any `now`): then reading the queue from them beats re-deriving each row's key.
+    pub fn keys_current(&self, keys: &QueueKeys) -> bool {
+        keys.version == Some(self.version) && keys.keys.len() == self.ids.len()
+    }
+
+    /// [`LeadIndex::top`] (`best` true) or [`LeadIndex::bottom`] from the kept keys: one
+    /// comparison per row that passes the filter, no probability computed but for the rows
+    /// returned. For a filtered queue, where the rows' ceilings prune little.
+    pub fn end_keyed(
+        &self,
+        keys: &mut QueueKeys,
+        k: usize,
+        best: bool,
+        filter: &QueueFilter,
+        now: Timestamp,
+    ) -> Vec<QueueEntry> {
+        self.update_keys(keys, now);
+        let Some(pass) = self.row_filter(filter) else {
+            return Vec::new();
+        };
+        if k == 0 {
+            return Vec::new();
+        }
+        type Item = (OrdKey, Reverse<LeadId>, Row);
+        let keys = &keys.keys;
+        let item = |r: usize| (OrdKey(keys[r]), Reverse(self.ids[r]), r as Row);
+        let scan = |rows: std::ops::Range<usize>| -> Vec<Item> {
+            if best {
+                // A min-heap of the best k.
+                let mut heap: BinaryHeap<Reverse<Item>> = BinaryHeap::with_capacity(k + 1);
+                for r in rows {
+                    if !pass.pass(self, r) {
+                        continue;
+                    }
+                    if heap.len() < k {
+                        heap.push(Reverse(item(r)));
+                    } else if heap.peek().is_some_and(|Reverse(min)| keys[r] >= min.0.0) {
+                        let it = item(r);
+                        if it > heap.peek().expect("full").0 {
+                            heap.pop();
+                            heap.push(Reverse(it));
+                        }
+                    }
+                }
+                heap.into_iter().map(|Reverse(i)| i).collect()
+            } else {
+                // A max-heap of the lowest k.
+                let mut heap: BinaryHeap<Item> = BinaryHeap::with_capacity(k + 1);
+                for r in rows {
+                    if !pass.pass(self, r) {
+                        continue;
+                    }
+                    if heap.len() < k {
+                        heap.push(item(r));
+                    } else if heap.peek().is_some_and(|max| keys[r] <= max.0.0) {
+                        let it = item(r);
+                        if it < *heap.peek().expect("full") {
+                            heap.pop();
+                            heap.push(it);
+                        }
+                    }
+                }
+                heap.into_vec()
+            }
+        };
+        let mut out = in_parallel(&row_ranges(self.ids.len()), scan).concat();
+        // Queue order: best first.
+        out.sort_unstable_by(|a, b| b.cmp(a));
+        if best {
+            out.truncate(k);
+        } else {
+            out.drain(..out.len().saturating_sub(k));
+        }
+        out.into_iter()
+            .map(|(_, _, r)| self.entry_at(r as usize, now))
+            .collect()
+    }
+
+    /// Brings `keys` to this index at `now` ahead of use (after a load, while nothing waits).
+    pub fn warm_keys(&self, keys: &mut QueueKeys, now: Timestamp) {
+        self.update_keys(keys, now);
     }
 
     /// The row test for `filter`; `None` when nothing can pass (unknown owner or stage).

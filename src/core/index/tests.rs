@@ -528,6 +528,18 @@ fn ranks_from_kept_keys_equal_fresh_ranks_as_time_and_weights_move() {
                 assert_eq!(got, all[from..to], "at {now}, position {p}");
             }
             assert!(index.around(keys, 999_999, (5, 7), f, now).is_none());
+            // Both ends of the queue read from the keys equal the ceiling-pruned reads.
+            let ids = |v: Vec<QueueEntry>| v.iter().map(|e| e.id).collect::<Vec<_>>();
+            for k in [1, 40, all.len() + 3] {
+                assert_eq!(
+                    ids(index.end_keyed(keys, k, true, f, now)),
+                    ids(index.top(k, f, now))
+                );
+                assert_eq!(
+                    ids(index.end_keyed(keys, k, false, f, now)),
+                    ids(index.bottom(k, f, now))
+                );
+            }
         }
     };
     for hours in [0, 1, 7, 30, 30, -20, 60] {
