@@ -7,6 +7,8 @@
 #   LEADQ_BENCH_DB_SIZES=20000 LEADQ_BENCH_MEM_SIZES=20000 scripts/bench-report.sh  # trial
 #   LEADQ_BENCH_DIR=DIR LEADQ_BENCH_REUSE=1 scripts/bench-report.sh
 #                                      # reuse demo books a previous run left in DIR
+#   LEADQ_BENCH_REPORT_ONLY=1 scripts/bench-report.sh
+#                                      # rewrite BENCHMARKS.md from benches/report.json
 # Needs: cargo, python3, /usr/bin/time, fzf and sqlite3 (peers; missing ones are reported
 # as not measured). Writes BENCHMARKS.md and benches/report.json; the scratch directory
 # (demo books, CSV files, peer databases) is LEADQ_BENCH_DIR or a fresh temporary one.
@@ -64,6 +66,7 @@ machine = {
 }
 have_fzf, have_sqlite = shutil.which("fzf"), shutil.which("sqlite3")
 results = {}
+generated_at = None  # kept from benches/report.json when only the report is rewritten
 
 def peers(r, n, csv, names, queries):
     if have_sqlite:
@@ -140,10 +143,11 @@ def import_run(r, n, csv):
     r["csv_rows"] = sum(1 for _ in open(csv, "rb")) - 1
     shutil.rmtree(imp, ignore_errors=True)
 
-def write_report():
-    machine["load_average_end"] = load()
+def write_report(measured=True):
+    if measured:
+        machine["load_average_end"] = load()
     report = {"machine": machine, "sizes": {str(k): v for k, v in results.items()},
-              "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+              "generated_at": generated_at or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     os.makedirs("benches", exist_ok=True)
     with open("benches/report.json", "w") as f:
         json.dump(report, f, indent=2)
@@ -264,6 +268,15 @@ def write_report():
     with open("BENCHMARKS.md", "w") as f:
         f.write(md)
     log(md)
+
+if os.environ.get("LEADQ_BENCH_REPORT_ONLY"):
+    # Rewrites BENCHMARKS.md from benches/report.json (after editing benches/notes.md).
+    stored = json.load(open("benches/report.json"))
+    machine.update(stored["machine"])
+    results.update(stored["sizes"])
+    generated_at = stored["generated_at"]
+    write_report(measured=False)
+    sys.exit(0)
 
 for n in db_sizes:
     log(f"== database book of {n} leads")
