@@ -260,6 +260,22 @@ impl Pipeline {
         self.find(name).is_some_and(|s| s.terminal)
     }
 
+    /// Whether `from` → `to` goes back along the funnel: both are open stages of the main
+    /// sequence (the stages before the first terminal one) and `to` comes first. A call
+    /// outcome never does that to a lead (a meeting booked in Negotiation leaves it there);
+    /// a rep still can, on the board. Leaving a side stage such as Nurture is no step back.
+    pub fn is_step_back(&self, from: &str, to: &str) -> bool {
+        let main = self
+            .stages
+            .iter()
+            .position(|s| s.terminal)
+            .unwrap_or(self.stages.len());
+        match (self.index_of(from), self.index_of(to)) {
+            (Some(f), Some(t)) => t < f && f < main,
+            _ => false,
+        }
+    }
+
     pub fn names(&self) -> Vec<&str> {
         self.stages.iter().map(|s| s.name.as_str()).collect()
     }

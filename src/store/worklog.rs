@@ -63,10 +63,17 @@ fn outcome_activity(rec: &OutcomeRecord) -> Activity {
     }
 }
 
-/// Applies an outcome's side effects to its lead: stage, follow-up, deal value.
-fn apply_effects(lead: &mut crate::core::model::Lead, kind: &OutcomeType, rec: &OutcomeRecord) {
+/// Applies an outcome's side effects to its lead: stage (never back along the funnel),
+/// follow-up, deal value.
+fn apply_effects(
+    lead: &mut crate::core::model::Lead,
+    kind: &OutcomeType,
+    rec: &OutcomeRecord,
+    pipeline: &crate::core::model::Pipeline,
+) {
     if let Some(stage) = &kind.stage
         && !lead.stage.eq_ignore_ascii_case(stage)
+        && !pipeline.is_step_back(&lead.stage, stage)
     {
         lead.stage = stage.clone();
         lead.stage_entered = rec.at;
@@ -197,7 +204,7 @@ fn log_with(
         deal_value_before: current.deal_value,
         undone: false,
     };
-    apply_effects(&mut current, kind, &rec);
+    apply_effects(&mut current, kind, &rec, &store.pipeline()?);
     let mut activities = vec![outcome_activity(&rec)];
     if current.stage != rec.stage_before {
         activities.push(Activity {
@@ -390,6 +397,43 @@ mod tests {
             from: "New".into(),
             to: "Qualified".into()
         }));
+    }
+
+    /// A meeting booked on a lead already in Negotiation leaves it there (no step back to
+    /// Qualified), and undo still restores it exactly; a lost deal still closes.
+    #[test]
+    fn an_outcome_never_moves_a_lead_back_along_the_funnel() {
+        let (_dir, store) = store_with_lead();
+        let mut lead = store.lead(1).unwrap().unwrap();
+        lead.stage = "Negotiation".into();
+        store.put_lead(&lead).unwrap();
+        let req = |outcome: &str| LogRequest {
+            outcome: outcome.into(),
+            note: String::new(),
+            value: None,
+            follow_up: None,
+        };
+        let rec = log_outcome(&store, 1, &req("meeting_booked"), vec![], None, 2_000).unwrap();
+        let after = store.lead(1).unwrap().unwrap();
+        assert_eq!(
+            (after.stage.as_str(), after.stage_entered),
+            ("Negotiation", 10)
+        );
+        assert!(
+            after.next_action.is_some(),
+            "the follow-up is still scheduled"
+        );
+        assert!(
+            !store
+                .activities_of(1)
+                .unwrap()
+                .iter()
+                .any(|a| matches!(a.kind, ActivityKind::StageChange { .. }))
+        );
+        undo_outcome(&store, rec.seq).unwrap();
+        assert_eq!(store.lead(1).unwrap().unwrap(), lead);
+        log_outcome(&store, 1, &req("lost"), vec![], None, 3_000).unwrap();
+        assert_eq!(store.lead(1).unwrap().unwrap().stage, "Lost");
     }
 
     #[test]
