@@ -184,19 +184,8 @@ impl LeadIndex {
             }
             above
         };
-        let mut above = vec![0u32; targets.len() + 1];
-        for part in in_parallel(&row_ranges(self.ids.len()), count_above) {
-            for (total, n) in above.iter_mut().zip(part) {
-                *total += n;
-            }
-        }
-        // A row counted at n is above targets[0..n]: target j has the rows counted past j.
-        let mut count = 0;
-        let mut rank_of_target = vec![0u32; targets.len()];
-        for j in (0..targets.len()).rev() {
-            count += above[j + 1];
-            rank_of_target[j] = count + 1;
-        }
+        let rank_of_target =
+            ranks_from_counts(in_parallel(&row_ranges(self.ids.len()), count_above));
         ids.iter()
             .map(|&id| {
                 let r = self.row_of(id)?;
@@ -251,18 +240,7 @@ impl LeadIndex {
             }
             above
         };
-        let mut above = vec![0u32; sorted.len() + 1];
-        for part in in_parallel(&row_ranges(self.ids.len()), count_above) {
-            for (total, n) in above.iter_mut().zip(part) {
-                *total += n;
-            }
-        }
-        let mut count = 0;
-        let mut rank = vec![0u32; sorted.len()];
-        for j in (0..sorted.len()).rev() {
-            count += above[j + 1];
-            rank[j] = count + 1;
-        }
+        let rank = ranks_from_counts(in_parallel(&row_ranges(self.ids.len()), count_above));
         targets
             .into_iter()
             .map(|t| Some(rank[sorted.binary_search(&t?).ok()?]))
@@ -499,6 +477,26 @@ impl LeadIndex {
             due_before: filter.due_before,
         })
     }
+}
+
+/// The 1-based rank of each of `n` sorted targets from per-thread counts, each `n + 1` long,
+/// of the rows counted at `i`: above targets `0..i` (below the rest).
+fn ranks_from_counts(parts: Vec<Vec<u32>>) -> Vec<u32> {
+    let n = parts.first().map_or(0, |p| p.len().saturating_sub(1));
+    let mut above = vec![0u32; n + 1];
+    for part in parts {
+        for (total, c) in above.iter_mut().zip(part) {
+            *total += c;
+        }
+    }
+    // A row counted at i is above targets[0..i]: target j has the rows counted past j.
+    let mut count = 0;
+    let mut rank = vec![0u32; n];
+    for j in (0..n).rev() {
+        count += above[j + 1];
+        rank[j] = count + 1;
+    }
+    rank
 }
 
 /// Every row's queue key as of one state of the index and one time (see

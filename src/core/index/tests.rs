@@ -56,6 +56,18 @@ fn card() -> Scorecard {
     )
 }
 
+/// A lead with a random title, size and (mostly) deal value.
+fn random_lead(rng: &mut crate::core::rng::SeededRng, id: LeadId, owner: &str) -> Lead {
+    let title = if rng.chance(0.3) {
+        "VP Sales"
+    } else {
+        "Analyst"
+    };
+    let mut l = lead(id, title, rng.range(1, 5000) as u32, owner, "New");
+    l.deal_value = rng.chance(0.6).then(|| rng.range(100, 90_000) as f64);
+    l
+}
+
 fn lead(id: LeadId, title: &str, employees: u32, owner: &str, stage: &str) -> Lead {
     Lead {
         id,
@@ -297,18 +309,7 @@ fn top_k_by_ceiling_equals_a_full_sort_across_rewrites() {
                  id: u64| {
         let owner = if rng.chance(0.5) { "ana" } else { "bo" };
         owners.insert(id, owner);
-        let mut l = lead(
-            id,
-            if rng.chance(0.3) {
-                "VP Sales"
-            } else {
-                "Analyst"
-            },
-            rng.range(1, 5000) as u32,
-            owner,
-            "New",
-        );
-        l.deal_value = rng.chance(0.6).then(|| rng.range(100, 90_000) as f64);
+        let mut l = random_lead(rng, id, owner);
         l.next_action = rng.chance(0.3).then(|| NextAction {
             due: NOW + rng.range(-48, 48) * HOUR,
             note: String::new(),
@@ -389,22 +390,7 @@ fn passes_split_across_threads_equal_one_pass() {
     let card = card();
     let n = 3 * crate::core::parallel::MIN_ROWS_PER_THREAD as u64 + 11;
     let mut rng = crate::core::rng::SeededRng::new(9);
-    let leads = (1..=n).map(|id| {
-        let mut l = lead(
-            id,
-            if rng.chance(0.3) {
-                "VP Sales"
-            } else {
-                "Analyst"
-            },
-            rng.range(1, 5000) as u32,
-            "ana",
-            "New",
-        );
-        l.deal_value = rng.chance(0.6).then(|| rng.range(100, 90_000) as f64);
-        l
-    });
-    let leads: Vec<Lead> = leads.collect();
+    let leads: Vec<Lead> = (1..=n).map(|id| random_lead(&mut rng, id, "ana")).collect();
     let mut index = LeadIndex::build(
         &card,
         &Pipeline::default(),
