@@ -24,6 +24,7 @@ pub mod search;
 pub mod text_input;
 pub mod versions;
 mod views;
+mod worker;
 
 #[cfg(test)]
 mod admin_tests;

@@ -56,6 +56,16 @@ fn card() -> Scorecard {
     )
 }
 
+/// Sorts entries as the queue orders them: highest key first, ties by lower id.
+fn in_queue_order(entries: &mut [QueueEntry]) {
+    entries.sort_by(|a, b| {
+        b.priority
+            .key
+            .total_cmp(&a.priority.key)
+            .then(a.id.cmp(&b.id))
+    });
+}
+
 /// A lead with a random title, size and (mostly) deal value.
 fn random_lead(rng: &mut crate::core::rng::SeededRng, id: LeadId, owner: &str) -> Lead {
     let title = if rng.chance(0.3) {
@@ -284,7 +294,7 @@ proptest! {
         }
         // The heap's top 10 are the first 10 of a full sort.
         let mut all: Vec<QueueEntry> = book.keys().filter_map(|id| fresh.entry(*id, now)).collect();
-        all.sort_by(|a, b| b.priority.key.total_cmp(&a.priority.key).then(a.id.cmp(&b.id)));
+        in_queue_order(&mut all);
         let top_ids: Vec<LeadId> = fresh.top(10, &QueueFilter::default(), now).iter().map(|e| e.id).collect();
         let sorted_ids: Vec<LeadId> = all.iter().take(10).map(|e| e.id).collect();
         prop_assert_eq!(top_ids, sorted_ids);
@@ -333,12 +343,7 @@ fn top_k_by_ceiling_equals_a_full_sort_across_rewrites() {
                 .filter(|(_, o)| filter.owner.as_deref().is_none_or(|f| f == **o))
                 .filter_map(|(id, _)| index.entry(*id, NOW))
                 .collect();
-            all.sort_by(|a, b| {
-                b.priority
-                    .key
-                    .total_cmp(&a.priority.key)
-                    .then(a.id.cmp(&b.id))
-            });
+            in_queue_order(&mut all);
             let want: Vec<LeadId> = all.iter().take(k).map(|e| e.id).collect();
             let got: Vec<LeadId> = index.top(k, &filter, NOW).iter().map(|e| e.id).collect();
             assert_eq!(got, want, "k = {k}, filter = {filter:?}");
@@ -415,12 +420,7 @@ fn passes_split_across_threads_equal_one_pass() {
         .iter()
         .filter_map(|l| index.entry(l.id, NOW))
         .collect();
-    all.sort_by(|a, b| {
-        b.priority
-            .key
-            .total_cmp(&a.priority.key)
-            .then(a.id.cmp(&b.id))
-    });
+    in_queue_order(&mut all);
     let positions = [0, 1, all.len() / 2, all.len() * 2 / 3, all.len() - 1];
     let asked: Vec<LeadId> = positions.iter().map(|&p| all[p].id).collect();
     let want: Vec<Option<u32>> = positions.iter().map(|&p| Some(p as u32 + 1)).collect();

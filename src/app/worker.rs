@@ -1,0 +1,231 @@
+//! The console's worker thread: book loads, CSV imports, rules-admin and dashboard work,
+//! run one at a time off the UI thread and reported back as actions.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::{Duration, Instant};
+
+use super::run::{Incoming, LAST_LOOK_KEY, clock};
+use super::scoring::Scoring;
+use super::{Action, BookData, Effect};
+use crate::core::model::Timestamp;
+use crate::core::priority::PriorityConfig;
+use crate::store::{Store, StoreError};
+
+/// Long work for the worker thread; the newest request replaces any queued one.
+pub(super) enum Job {
+    LoadBook {
+        store: Store,
+        label: String,
+        is_demo: bool,
+    },
+    /// Rules admin and dashboard work (preview, publish, dashboard figures).
+    Admin(Store, Effect),
+    /// A CSV import, then a reload of the book.
+    Import {
+        store: Store,
+        path: PathBuf,
+        label: String,
+        is_demo: bool,
+    },
+}
+
+/// One background thread that runs jobs and reports their results as actions.
+pub(super) struct Worker {
+    pub(super) jobs: Sender<Job>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+/// How long quitting waits for a running job to let go of the book before the console exits
+/// without closing it (the next open then checks a copy of the files first).
+pub(super) const CLOSE_WAIT: Duration = Duration::from_secs(20);
+
+impl Worker {
+    /// Takes no more jobs and waits, at most `limit`, for the running one to end; true when
+    /// the thread is gone (and with it every handle on the book that it held).
+    pub(super) fn stop(self, limit: Duration) -> bool {
+        drop(self.jobs);
+        let until = Instant::now() + limit;
+        while !self.thread.is_finished() {
+            if Instant::now() >= until {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = self.thread.join();
+        true
+    }
+}
+
+impl Worker {
+    pub(super) fn spawn(results: Sender<Incoming>) -> Worker {
+        let send = move |a: Action| results.send((a, Instant::now()));
+        let (jobs, queue): (Sender<Job>, Receiver<Job>) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let mut waiting: VecDeque<Job> = VecDeque::new();
+            loop {
+                if waiting.is_empty() {
+                    match queue.recv() {
+                        Ok(job) => waiting.push_back(job),
+                        Err(_) => return,
+                    }
+                }
+                waiting.extend(queue.try_iter());
+                // A book load that a later one replaces is skipped; every other job runs.
+                let job = waiting.pop_front().expect("not empty");
+                if matches!(job, Job::LoadBook { .. })
+                    && waiting.iter().any(|j| matches!(j, Job::LoadBook { .. }))
+                {
+                    continue;
+                }
+                let result = match job {
+                    Job::LoadBook {
+                        store,
+                        label,
+                        is_demo,
+                    } => {
+                        let now = clock();
+                        let demo = if is_demo && store.is_empty() {
+                            let _ = send(Action::Progress(
+                                "generating the demo book (first use only)…".into(),
+                            ));
+                            crate::store::demo::ensure_demo_book(&store, now).map(|_| ())
+                        } else {
+                            Ok(())
+                        };
+                        let _ = send(Action::Progress("reading leads…".into()));
+                        match demo.and_then(|()| read_book(&store, label, is_demo, now)) {
+                            Ok(data) => Action::BookLoaded(Box::new(data)),
+                            Err(e) => Action::Failed(e.to_string()),
+                        }
+                    }
+                    Job::Admin(store, effect) => admin_job(&store, effect, clock()),
+                    Job::Import {
+                        store,
+                        path,
+                        label,
+                        is_demo,
+                    } => {
+                        let done = import_job(&store, &path, &send)
+                            .map_err(|e| format!("import of {} failed: {e}", path.display()));
+                        let failed = done.is_err();
+                        let _ = send(Action::Imported(done));
+                        if failed {
+                            continue;
+                        }
+                        match read_book(&store, label, is_demo, clock()) {
+                            Ok(data) => Action::BookLoaded(Box::new(data)),
+                            Err(e) => Action::Failed(e.to_string()),
+                        }
+                    }
+                };
+                if send(result).is_err() {
+                    return;
+                }
+            }
+        });
+        Worker { jobs, thread }
+    }
+}
+
+/// Imports a CSV file as `leadq import` does, reporting progress at most every 200 ms;
+/// returns the summary line for the toast.
+fn import_job(
+    store: &Store,
+    path: &Path,
+    send: &dyn Fn(Action) -> Result<(), mpsc::SendError<Incoming>>,
+) -> Result<String, crate::store::import::ImportError> {
+    use crate::store::import::{ImportOptions, ImportPhase, import_csv};
+    let name = path.file_name().map_or(path.display().to_string(), |n| {
+        n.to_string_lossy().into_owned()
+    });
+    let name = crate::core::text::sanitize(&name).into_owned();
+    let mut last = Instant::now();
+    let options = ImportOptions {
+        dry_run: false,
+        now: clock(),
+    };
+    let summary = import_csv(store, path, &[], &options, &mut |p| {
+        if last.elapsed() < Duration::from_millis(200) {
+            return;
+        }
+        last = Instant::now();
+        let pct = (p.bytes * 100).checked_div(p.total_bytes).unwrap_or(0);
+        let phase = match p.phase {
+            ImportPhase::Scanning => "checking",
+            ImportPhase::Importing => "importing",
+        };
+        let _ = send(Action::ImportProgress(format!(
+            "{phase} {name}: {pct} % · {} rows",
+            p.rows
+        )));
+    })?;
+    let mut text = format!(
+        "imported {name}: {} new, {} merged",
+        summary.imported, summary.merged
+    );
+    if summary.rejected > 0 {
+        text.push_str(&format!(", {} rejected", summary.rejected));
+        if let Some(f) = &summary.reject_file {
+            text.push_str(&format!(" (see {})", f.display()));
+        }
+    }
+    text.push_str(" · reloading the queue…");
+    Ok(text)
+}
+
+/// Runs rules admin and dashboard work on the worker.
+fn admin_job(store: &Store, effect: Effect, now: Timestamp) -> Action {
+    use super::admin_data;
+    match effect {
+        Effect::PreviewRules(text) => match admin_data::preview(store, &text, now) {
+            Ok(p) => Action::PreviewReady(Box::new(p)),
+            Err(e) => Action::Failed(format!("preview failed: {e}")),
+        },
+        Effect::PublishRules(text) => {
+            match store.publish_rules(&text, "edited in the console", now) {
+                Ok((v, _)) => Action::RulesPublished(v),
+                Err(e) => Action::Failed(format!("rules not published: {e}")),
+            }
+        }
+        Effect::LoadAdmin => match admin_data::load_admin(store) {
+            Ok(d) => Action::AdminLoaded(Box::new(d)),
+            Err(e) => Action::Failed(format!("rules admin: {e}")),
+        },
+        Effect::LoadDashboard => match admin_data::load_dashboard(store, now) {
+            Ok(d) => Action::DashboardLoaded(Box::new(d)),
+            Err(e) => Action::Failed(format!("dashboard: {e}")),
+        },
+        _ => Action::Failed("internal: not a worker job".into()),
+    }
+}
+
+/// Reads what the console shows of the book.
+pub fn read_book(
+    store: &Store,
+    label: String,
+    is_demo: bool,
+    now: Timestamp,
+) -> Result<BookData, StoreError> {
+    let card = store.scorecard()?;
+    // One pass over leads and activities gives the index, the leads and each lead's newest
+    // activity (for stale cards on the board).
+    let (mut leads, mut last_activity) = (Vec::new(), Vec::new());
+    let index = store.build_index_with(&card, PriorityConfig::default(), now, |lead, newest| {
+        if let Some(at) = newest {
+            last_activity.push((lead.id, at));
+        }
+        leads.push(lead);
+    })?;
+    Ok(BookData {
+        scoring: Some(Scoring { card, index }),
+        leads,
+        catalog: store.outcome_catalog()?,
+        pipeline: store.pipeline()?,
+        last_look: store.get_meta(LAST_LOOK_KEY)?.unwrap_or_default(),
+        last_activity,
+        label,
+        is_demo,
+    })
+}
