@@ -32,6 +32,13 @@ pub struct Console {
     pub last_console_screen: Arc<Mutex<String>>,
 }
 
+/// What crossterm sends on `LeaveAlternateScreen`.
+const LEAVE_ALTERNATE: &[u8] = b"\x1b[?1049l";
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 impl Console {
     pub fn start(home: &Path, db: &Path) -> Console {
         Console::start_with(home, db, &[])
@@ -70,10 +77,22 @@ impl Console {
                 if n == 0 {
                     break;
                 }
+                // A short-lived console (first frame, then exit) can send entering the
+                // alternate screen, the frame and leaving it in one read: take the console's
+                // screen just before each "leave the alternate screen", not only after a read.
                 let mut parser = sink.lock().unwrap();
-                parser.process(&buf[..n]);
-                if parser.screen().alternate_screen() {
-                    *alt_sink.lock().unwrap() = parser.screen().contents();
+                let mut rest = &buf[..n];
+                while !rest.is_empty() {
+                    let cut = find(rest, LEAVE_ALTERNATE).unwrap_or(rest.len());
+                    parser.process(&rest[..cut]);
+                    if parser.screen().alternate_screen() {
+                        *alt_sink.lock().unwrap() = parser.screen().contents();
+                    }
+                    rest = &rest[cut..];
+                    if let Some(tail) = rest.strip_prefix(LEAVE_ALTERNATE) {
+                        parser.process(LEAVE_ALTERNATE);
+                        rest = tail;
+                    }
                 }
             }
         });
