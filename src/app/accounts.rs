@@ -6,8 +6,6 @@
 //! leads are engaged (a behavioural signal in the last 30 days), and the open pipeline value
 //! with its probability-weighted part Σ p × value.
 
-use std::collections::HashMap;
-
 use crate::core::model::{DAY, LeadId, Timestamp};
 use crate::core::text::sanitize;
 
@@ -25,8 +23,10 @@ pub const ACCOUNTS_CHROME_ROWS: u16 = 4;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccountRow {
     pub name: String,
-    /// Book indices of its leads, best first.
-    pub leads: Vec<usize>,
+    /// The index's number for the account.
+    pub account: u32,
+    /// How many leads it has, open or not.
+    pub leads: usize,
     pub open: usize,
     /// Σ p over open leads: the expected number of wins; the ranking key.
     pub expected_wins: f64,
@@ -72,49 +72,29 @@ impl AccountsState {
         (accounts, (body - accounts).max(1))
     }
 
-    /// Rolls every lead up into its account (one pass), then ranks the accounts.
-    pub fn rebuild(&mut self, book: &Book, scoring: Option<&Scoring>, now: Timestamp) {
-        let keep = self.rows.get(self.selected).map(|r| r.name.clone());
-        let mut by_key: HashMap<String, usize> = HashMap::new();
-        let mut rows: Vec<AccountRow> = Vec::new();
-        let mut keys: Vec<Vec<f64>> = Vec::new();
-        for (i, lead) in book.leads.iter().enumerate() {
-            let name = lead.account.trim();
-            if name.is_empty() {
-                continue;
-            }
-            let slot = *by_key.entry(name.to_lowercase()).or_insert_with(|| {
-                rows.push(AccountRow {
-                    name: sanitize(name).into_owned(),
-                    ..AccountRow::default()
-                });
-                keys.push(Vec::new());
-                rows.len() - 1
-            });
-            let entry = scoring.and_then(|s| s.index.entry(lead.id, now));
-            let p = entry.map_or(0.0, |e| e.priority.probability);
-            let row = &mut rows[slot];
-            row.leads.push(i);
-            keys[slot].push(entry.map_or(0.0, |e| e.priority.key));
-            if !book.pipeline.is_terminal(&lead.stage) {
-                row.open += 1;
-                row.expected_wins += p;
-                row.best_p = row.best_p.max(p);
-                row.pipeline += lead.deal_value.unwrap_or(0.0);
-                row.weighted += p * lead.deal_value.unwrap_or(0.0);
-                let engaged = scoring
-                    .and_then(|s| s.index.signals(lead.id))
-                    .and_then(|sig| sig.newest(u8::MAX, now))
-                    .is_some_and(|(_, at)| now - at <= ENGAGED_WINDOW);
-                row.engaged += usize::from(engaged);
-            }
-        }
-        // Each account's leads best first (accounts are small; this sorts per account).
-        for (row, k) in rows.iter_mut().zip(&keys) {
-            let mut order: Vec<usize> = (0..row.leads.len()).collect();
-            order.sort_by(|&a, &b| k[b].total_cmp(&k[a]).then(a.cmp(&b)));
-            row.leads = order.into_iter().map(|j| row.leads[j]).collect();
-        }
+    /// Rolls every lead up into its account from the index's columns (one pass on all
+    /// cores, not a walk over the book's leads), then ranks the accounts.
+    pub fn rebuild(&mut self, book: &Book, scoring: Option<&Scoring>, now: Timestamp, height: u16) {
+        let keep = self.rows.get(self.selected).map(|r| r.account);
+        let mut rows: Vec<AccountRow> = scoring
+            .map(|s| {
+                s.index
+                    .account_totals(now, ENGAGED_WINDOW)
+                    .into_iter()
+                    .map(|t| AccountRow {
+                        name: sanitize(s.index.account_name(t.account)).into_owned(),
+                        account: t.account,
+                        leads: t.leads,
+                        open: t.open,
+                        expected_wins: t.expected_wins,
+                        best_p: t.best_p,
+                        engaged: t.engaged,
+                        pipeline: t.pipeline,
+                        weighted: t.weighted,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         rows.sort_by(|a, b| {
             b.expected_wins
                 .total_cmp(&a.expected_wins)
@@ -123,38 +103,37 @@ impl AccountsState {
         });
         self.rows = rows;
         self.selected = keep
-            .and_then(|n| self.rows.iter().position(|r| r.name == n))
+            .and_then(|a| self.rows.iter().position(|r| r.account == a))
             .unwrap_or(0);
+        let (acc_rows, _) = Self::list_rows(height);
+        scroll(&mut self.offset, self.selected, acc_rows);
         self.stale = false;
         self.built = true;
         self.select_account(book, scoring, now);
     }
 
-    /// Builds the selected account's lead list.
+    /// Builds the selected account's lead list, best first.
     pub fn select_account(&mut self, book: &Book, scoring: Option<&Scoring>, now: Timestamp) {
         self.lead_selected = 0;
         self.lead_offset = 0;
-        self.leads = self
-            .rows
-            .get(self.selected)
-            .map(|r| {
-                r.leads
-                    .iter()
-                    .map(|&i| {
-                        let lead = &book.leads[i];
-                        AccountLead {
-                            id: lead.id,
-                            probability: scoring
-                                .and_then(|s| s.index.entry(lead.id, now))
-                                .map(|e| e.priority.probability),
-                            name: sanitize(&lead.name).into_owned(),
-                            stage: sanitize(&lead.stage).into_owned(),
-                            owner: sanitize(&lead.owner).into_owned(),
-                        }
+        self.leads = match (self.rows.get(self.selected), scoring) {
+            (Some(row), Some(s)) => s
+                .index
+                .account_leads(row.account, now)
+                .into_iter()
+                .filter_map(|e| {
+                    let lead = book.lead(e.id)?;
+                    Some(AccountLead {
+                        id: lead.id,
+                        probability: Some(e.priority.probability),
+                        name: sanitize(&lead.name).into_owned(),
+                        stage: sanitize(&lead.stage).into_owned(),
+                        owner: sanitize(&lead.owner).into_owned(),
                     })
-                    .collect()
-            })
-            .unwrap_or_default();
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
     }
 
     /// Moves the selection of the focused list by `delta`, clamped, and scrolls.

@@ -187,17 +187,21 @@ fn accounts_rank_by_expected_wins_and_list_their_leads() {
     );
     let s = app.scoring.as_ref().unwrap();
     for r in rows {
-        let sum: f64 = r
+        // Σ p over the account's open leads, from the book's own fields.
+        let sum: f64 = app
+            .book
             .leads
             .iter()
-            .map(|&i| {
-                s.index
-                    .entry(app.book.leads[i].id, NOW)
-                    .unwrap()
-                    .priority
-                    .probability
-            })
+            .filter(|l| l.account == r.name && !app.book.pipeline.is_terminal(&l.stage))
+            .map(|l| s.index.entry(l.id, NOW).unwrap().priority.probability)
             .sum();
+        let count = app
+            .book
+            .leads
+            .iter()
+            .filter(|l| l.account == r.name)
+            .count();
+        assert_eq!(r.leads, count, "{}", r.name);
         assert!((sum - r.expected_wins).abs() < 1e-9);
     }
     let top = rows[0].name.clone();

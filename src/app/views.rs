@@ -43,7 +43,8 @@ fn refresh(app: &mut App) {
             layout_board(app);
         }
         Screen::Accounts if app.accounts.stale || !app.accounts.built => {
-            app.accounts.rebuild(&app.book, app.scoring.as_ref(), now);
+            app.accounts
+                .rebuild(&app.book, app.scoring.as_ref(), now, app.height);
         }
         Screen::Queue if app.board.queue_stale => {
             app.board.queue_stale = false;

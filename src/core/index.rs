@@ -65,6 +65,11 @@ pub struct LeadIndex {
     ceiling: Vec<f32>,
     stage: Vec<u8>,
     owner: Vec<u16>,
+    /// The account's number in `accounts`, or [`accounts::NO_ACCOUNT`].
+    account: Vec<u32>,
+    /// Account names as first spelled, and their numbers by case-folded name.
+    accounts: Vec<String>,
+    account_ids: HashMap<String, u32>,
     activations: Vec<Box<[(RuleId, f32)]>>,
     signals: Vec<SignalSummary>,
     search: SearchTexts,
@@ -120,6 +125,17 @@ fn add_to_sums(sums: &mut [f64], lists: &[(&[(Row, f32)], f64)]) {
     });
 }
 
+/// The posting list of each changed rule with its Δw, for [`add_to_sums`].
+fn posting_lists<'a>(
+    postings: &'a HashMap<RuleId, Vec<(Row, f32)>>,
+    changed: &[(RuleId, f64)],
+) -> Vec<(&'a [(Row, f32)], f64)> {
+    changed
+        .iter()
+        .filter_map(|(rule, dw)| Some((postings.get(rule)?.as_slice(), *dw)))
+        .collect()
+}
+
 fn intern(table: &mut Vec<String>, name: &str, max: usize) -> usize {
     match table.iter().position(|n| n.eq_ignore_ascii_case(name)) {
         Some(i) => i,
@@ -164,6 +180,9 @@ impl LeadIndex {
             ceiling: Vec::new(),
             stage: Vec::new(),
             owner: Vec::new(),
+            account: Vec::new(),
+            accounts: Vec::new(),
+            account_ids: HashMap::new(),
             activations: Vec::new(),
             signals: Vec::new(),
             search: SearchTexts::default(),
@@ -234,6 +253,7 @@ impl LeadIndex {
             None => 254,
         } as u8;
         let owner = intern(&mut self.owners, lead.owner.trim(), u16::MAX as usize) as u16;
+        let account = self.intern_account(lead.account.trim());
         let facts = PriorityFacts::of(lead, &self.cfg);
         let sum = self.row_sum(&acts);
         let row = match self.by_id.get(&lead.id) {
@@ -253,6 +273,7 @@ impl LeadIndex {
                 self.ceiling.push(f32::INFINITY);
                 self.stage.push(0);
                 self.owner.push(0);
+                self.account.push(accounts::NO_ACCOUNT);
                 self.activations.push(Box::default());
                 self.signals.push(SignalSummary::default());
                 self.search.push(lead.id, "");
@@ -268,9 +289,25 @@ impl LeadIndex {
         self.ceiling[r] = self.ceiling_of(r);
         self.stage[r] = stage;
         self.owner[r] = owner;
+        self.account[r] = account;
         self.activations[r] = acts;
         self.signals[r] = signals;
         self.search.set(r, &search_text(lead));
+    }
+
+    /// The number of account `name` (ignoring case), new if no lead named it before.
+    fn intern_account(&mut self, name: &str) -> u32 {
+        if name.is_empty() {
+            return accounts::NO_ACCOUNT;
+        }
+        let key = fold_case(name);
+        if let Some(&a) = self.account_ids.get(&key) {
+            return a;
+        }
+        let a = self.accounts.len() as u32;
+        self.accounts.push(name.to_string());
+        self.account_ids.insert(key, a);
+        a
     }
 
     /// Updates the posting lists of `row` from its old activations to its new ones.
@@ -296,6 +333,15 @@ impl LeadIndex {
     /// (Σ w·x += Δw·x); a new bias costs nothing (it is added when ranking).
     pub fn apply_weights(&mut self, weights: &Weights) {
         self.version = next_version();
+        let changed = self.weight_changes(weights);
+        let lists = posting_lists(&self.postings, &changed);
+        add_to_sums(&mut self.sums, &lists);
+        self.weights = weights.clone();
+    }
+
+    /// (rule, Δw) of every rule whose weight differs in `weights` (a rule missing there
+    /// weighs 0).
+    fn weight_changes(&self, weights: &Weights) -> Vec<(RuleId, f64)> {
         let mut changed: Vec<(RuleId, f64)> = Vec::new();
         for (&rule, &w) in &weights.rules {
             let old = self.weights.get(rule);
@@ -308,12 +354,7 @@ impl LeadIndex {
                 changed.push((rule, -old));
             }
         }
-        let lists: Vec<(&[(Row, f32)], f64)> = changed
-            .iter()
-            .filter_map(|(rule, dw)| Some((self.postings.get(rule)?.as_slice(), *dw)))
-            .collect();
-        add_to_sums(&mut self.sums, &lists);
-        self.weights = weights.clone();
+        changed
     }
 
     /// Recomputes every cached sum from the activations (e.g. to shed rounding drift).
@@ -440,6 +481,7 @@ impl LeadIndex {
             + self.ceiling.capacity() * 4
             + self.stage.capacity()
             + self.owner.capacity() * 2
+            + self.account.capacity() * 4
             + self.activations.capacity() * size_of::<Box<[(RuleId, f32)]>>()
             + self.signals.capacity() * size_of::<SignalSummary>()
             + self.search.memory_bytes();
@@ -452,13 +494,24 @@ impl LeadIndex {
         // A hash map entry: key + value + one control byte, at its capacity.
         let by_id = self.by_id.capacity() * (size_of::<(LeadId, Row)>() + 1);
         let postings: usize = self.postings.values().map(|v| v.capacity() * 8).sum();
-        vecs + boxed + by_id + postings
+        let accounts: usize = self
+            .accounts
+            .iter()
+            .map(|a| 2 * a.capacity() + size_of::<String>() * 2 + 4 + 1)
+            .sum();
+        vecs + boxed + by_id + postings + accounts
     }
 }
 
+mod accounts;
 mod queue;
 mod totals;
+mod what_if;
+pub use accounts::AccountTotals;
 pub use queue::QueueKeys;
 pub use totals::StageTotals;
+pub use what_if::{WhatIf, WhatIfRow};
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod views_tests;

@@ -78,11 +78,7 @@ impl Widget for AccountsView<'_> {
             put(Line::styled(fit(&text, w), style), buf);
         }
         let title = a.rows.get(a.selected).map_or(String::new(), |r| {
-            format!(
-                " leads of {} ({}) · score stage owner",
-                r.name,
-                r.leads.len()
-            )
+            format!(" leads of {} ({}) · score stage owner", r.name, r.leads)
         });
         put(Line::styled(fit(&title, w), theme.title()), buf);
         let lname_w = w.saturating_sub(36).max(8);

@@ -6,7 +6,7 @@ use super::*;
 use crate::core::model::{DAY, HOUR, NextAction, Signal};
 use crate::core::rules::{RuleIds, RuleSet};
 
-const NOW: Timestamp = 1_795_651_200;
+pub(super) const NOW: Timestamp = 1_795_651_200;
 
 // The last two rules' matches change with time alone: events leave their windows as the
 // tests move the clock.
@@ -49,7 +49,7 @@ points = 6
 kind = "engagement"
 "#;
 
-fn card() -> Scorecard {
+pub(super) fn card() -> Scorecard {
     Scorecard::new(
         RuleSet::parse(RULES, &mut RuleIds::default()).unwrap(),
         None,
@@ -57,7 +57,7 @@ fn card() -> Scorecard {
 }
 
 /// Sorts entries as the queue orders them: highest key first, ties by lower id.
-fn in_queue_order(entries: &mut [QueueEntry]) {
+pub(super) fn in_queue_order(entries: &mut [QueueEntry]) {
     entries.sort_by(|a, b| {
         b.priority
             .key
@@ -67,7 +67,7 @@ fn in_queue_order(entries: &mut [QueueEntry]) {
 }
 
 /// A lead with a random title, size and (mostly) deal value.
-fn random_lead(rng: &mut crate::core::rng::SeededRng, id: LeadId, owner: &str) -> Lead {
+pub(super) fn random_lead(rng: &mut crate::core::rng::SeededRng, id: LeadId, owner: &str) -> Lead {
     let title = if rng.chance(0.3) {
         "VP Sales"
     } else {
