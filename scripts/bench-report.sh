@@ -202,7 +202,7 @@ def write_report(measured=True):
                 r["keys_app_p99_ms"], "ms", budget=16)
             row("keystroke → frame p99, over the pseudo-terminal (same keys)",
                 r["keys_pty_p99_ms"], "ms", budget=16)
-            for group in ("search", "log outcome", "undo outcome", "view", "board", "accounts", "rules"):
+            for group in ("search", "log outcome", "undo outcome", "view", "board", "accounts", "rules", "preview"):
                 g = r["keys_by_group"].get(group)
                 if g:
                     row(f"keystroke → frame p50 / in-app: {group} ({g['n']} keys; max {g['max_ms']:.0f} ms)",

@@ -5,8 +5,8 @@ Usage: scripts/keystrokes.py LEADQ_BINARY DB [ROWSxCOLS]
 
 Opens the console on DB in a pseudo-terminal, waits until the queue is loaded, types a fixed
 workday of keys (move, page, open detail, next lead, filters, search, board, accounts, rules,
-dashboard, log an outcome and undo it — the book is written to) one at a time, and prints
-one JSON object:
+preview of a points edit, dashboard, log an outcome and undo it — the book is written to) one
+at a time, and prints one JSON object:
   - "app": per keystroke, the time the console measured from reading the key to the end of
     the frame drawn after it (LEADQ_FRAME_TIMES), grouped by what the key does;
   - "pty": per keystroke, the time from writing the key to the pseudo-terminal until the
@@ -32,6 +32,9 @@ PLAN = (
     + [("view", b"2")] + [("board", k) for k in b"jjjkllh"]
     + [("view", b"3")] + [("accounts", k) for k in b"jjjk"]
     + [("view", b"4")] + [("rules", k) for k in b"jjjk"]
+    # Edit a rule's points, preview the draft (rank changes of the whole book), discard it.
+    + [("rules", b"e"), ("rules", b"\x15"), ("rules", b"4"), ("rules", b"4"), ("rules", b"\r"),
+       ("preview", b"p"), ("rules", b"X")]
     + [("view", b"5"), ("view", b"1")]
     # Log "meeting booked" on the top lead and undo it: durable write, learning, re-rank.
     + [("log outcome", b"l"), ("log outcome", b"4"), ("undo outcome", b"u")] * 2

@@ -295,11 +295,24 @@ pub(super) fn on_action(app: &mut App, action: &Action) -> Option<Vec<Effect>> {
             vec![]
         }
         PreviewDraft => match &admin.draft {
-            Some(d) => {
-                admin.previewing = true;
-                app.status = Some("scoring the book with the draft…".into());
-                vec![Effect::PreviewRules(d.0.to_toml())]
-            }
+            // A draft that only moves weights is previewed from the index at once; any other
+            // draft is scored from the database on the worker.
+            Some(d) => match app
+                .scoring
+                .as_ref()
+                .and_then(|s| super::admin_data::quick_preview(&d.0, s, &app.book, app.now))
+            {
+                Some(p) => {
+                    admin.preview = Some(p);
+                    admin.previewing = false;
+                    vec![]
+                }
+                None => {
+                    admin.previewing = true;
+                    app.status = Some("scoring the book with the draft…".into());
+                    vec![Effect::PreviewRules(d.0.to_toml())]
+                }
+            },
             None => {
                 app.toast("no draft: edit a rule first (e, a, L, x, D)", false);
                 vec![]

@@ -104,7 +104,7 @@ fn lock_disable_delete_change_the_draft_and_discard_drops_it() {
 }
 
 #[test]
-fn preview_runs_on_the_worker_and_publish_needs_a_preview() {
+fn a_changed_condition_is_previewed_on_the_worker_and_publish_needs_a_preview() {
     let (dir, store) = store_with_book();
     let _keep = dir;
     let data = load_admin(&store).unwrap();
@@ -115,7 +115,12 @@ fn preview_runs_on_the_worker_and_publish_needs_a_preview() {
         press(&mut app, KeyCode::Char('P')).is_empty(),
         "nothing to publish yet"
     );
-    press(&mut app, KeyCode::Char('D'));
+    // A new condition changes which leads the rule matches: only the database can say.
+    press(&mut app, KeyCode::Char('e'));
+    press(&mut app, KeyCode::Up);
+    typed(&mut app, " or title = \"CEO\"");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
     let fx = press(&mut app, KeyCode::Char('p'));
     let [Effect::PreviewRules(text)] = fx.as_slice() else {
         panic!("preview is an effect for the worker: {fx:?}");
@@ -130,6 +135,65 @@ fn preview_runs_on_the_worker_and_publish_needs_a_preview() {
     let fx = update(&mut app, Action::RulesPublished(2));
     assert_eq!(fx, vec![Effect::LoadBook, Effect::LoadAdmin]);
     assert!(app.admin.draft.is_none() && app.admin.preview.is_none());
+}
+
+/// The app scored from `store` as the worker loads it, in the rules view.
+fn app_from_store(store: &Store) -> App {
+    let leads: Vec<Lead> = store.leads().collect::<Result<_, _>>().unwrap();
+    let card = store.scorecard().unwrap();
+    let index = store.build_index(&card, Default::default(), NOW).unwrap();
+    let mut data = super::tests::book_data(leads, vec![]);
+    data.scoring = Some(super::scoring::Scoring { card, index });
+    let mut app = App::new(super::config::Config::defaults(), NOW, 80, 24);
+    update(&mut app, Action::BookLoaded(Box::new(data)));
+    press(&mut app, KeyCode::Char('4'));
+    update(
+        &mut app,
+        Action::AdminLoaded(Box::new(load_admin(store).unwrap())),
+    );
+    app
+}
+
+#[test]
+fn a_draft_that_only_moves_weights_is_previewed_at_once_and_as_the_database_would() {
+    let (_dir, store) = store_with_book();
+    // Learned weights away from the priors: a rule whose points stay keeps its learned one.
+    let mut learned = store.scorecard().unwrap().weights().clone();
+    for (i, w) in learned.rules.values_mut().enumerate() {
+        *w += 0.05 * (i as f64 + 1.0);
+    }
+    learned.bias -= 0.3;
+    store.save_weights(&learned, NOW - DAY).unwrap();
+    let mut app = app_from_store(&store);
+    // Raise the first rule's points, lock the second, disable the third, delete the fourth.
+    press(&mut app, KeyCode::Char('e'));
+    update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    typed(&mut app, "55");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('L'));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('x'));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('D'));
+    let fx = press(&mut app, KeyCode::Char('p'));
+    assert!(fx.is_empty(), "no database work: {fx:?}");
+    assert!(!app.admin.previewing);
+    let quick = app.admin.preview.clone().expect("previewed at once");
+    let slow = preview(&store, &quick.text, NOW).unwrap();
+    assert!(quick.changed > 0, "the draft changes scores");
+    assert_eq!(quick.leads, slow.leads);
+    assert_eq!(quick.changed, slow.changed);
+    assert_eq!(quick.max_change, slow.max_change);
+    assert!((quick.mean_change - slow.mean_change).abs() < 1e-9);
+    assert_eq!(quick.before_top, slow.before_top);
+    assert_eq!(quick.after_top, slow.after_top);
+    // Publishing stores exactly the previewed draft.
+    let fx = press(&mut app, KeyCode::Char('P'));
+    assert_eq!(fx, vec![Effect::PublishRules(quick.text.clone())]);
 }
 
 #[test]

@@ -11,8 +11,12 @@ use crate::core::priority::{PriorityFacts, QueuePriority};
 use crate::core::weights::sigmoid;
 
 impl LeadIndex {
-    fn entry_at(&self, r: usize, now: Timestamp) -> QueueEntry {
-        let logit = self.weights.bias + self.sums[r];
+    pub(super) fn entry_at(&self, r: usize, now: Timestamp) -> QueueEntry {
+        self.entry_with(r, self.weights.bias + self.sums[r], now)
+    }
+
+    /// Row `r`'s queue entry were its logit `logit`.
+    pub(super) fn entry_with(&self, r: usize, logit: f64, now: Timestamp) -> QueueEntry {
         let v = self.deal_value[r];
         let facts = PriorityFacts {
             deal_value: (!v.is_nan()).then_some(v),
@@ -447,7 +451,7 @@ impl LeadIndex {
     }
 
     /// The row test for `filter`; `None` when nothing can pass (unknown owner or stage).
-    fn row_filter(&self, filter: &QueueFilter) -> Option<RowFilter> {
+    pub(super) fn row_filter(&self, filter: &QueueFilter) -> Option<RowFilter> {
         let owner = match &filter.owner {
             Some(o) => Some(
                 self.owners
@@ -561,7 +565,7 @@ impl Page {
 }
 
 /// A queue filter resolved to the index's interned owners and stages.
-struct RowFilter {
+pub(super) struct RowFilter {
     owner: Option<u16>,
     stage: Option<u8>,
     /// Stages left out (terminal ones, unless asked for).
@@ -571,7 +575,7 @@ struct RowFilter {
 
 impl RowFilter {
     #[inline]
-    fn pass(&self, ix: &LeadIndex, r: usize) -> bool {
+    pub(super) fn pass(&self, ix: &LeadIndex, r: usize) -> bool {
         self.owner.is_none_or(|o| ix.owner[r] == o)
             && self.stage.is_none_or(|s| ix.stage[r] == s)
             && !self.hidden[ix.stage[r] as usize]
@@ -581,7 +585,7 @@ impl RowFilter {
 
 /// An f64 with a total order, for the heap.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct OrdKey(f64);
+pub(super) struct OrdKey(pub(super) f64);
 
 impl Eq for OrdKey {}
 
