@@ -395,9 +395,27 @@ pub(super) fn on_loaded(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::RulesPublished(version) => {
             app.status = None;
-            app.admin.draft = None;
+            let draft = app.admin.draft.take();
             app.admin.preview = None;
             app.admin.revert_depth = 0;
+            // A draft that only moved weights re-ranks the index in place, as its preview
+            // did; any other publish or a restore reloads the book.
+            let in_place = app.admin.restoring.is_none()
+                && draft
+                    .zip(app.scoring.as_mut())
+                    .is_some_and(|(d, s)| super::admin_data::publish_in_memory(&d.0, s));
+            if in_place {
+                let keep = app.queue.selected_id(&app.book);
+                app.rerank(keep);
+                app.board.stale = true;
+                app.board.queue_stale = false;
+                app.accounts.stale = true;
+                app.toast(
+                    format!("published rules version {version} · queue re-ranked"),
+                    false,
+                );
+                return vec![Effect::LoadAdmin];
+            }
             let text = match app.admin.restoring.take() {
                 Some((from, _)) => format!(
                     "restored version {from} as version {version} · queue re-ranked · to take it back, V and restore version {}",

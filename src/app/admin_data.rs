@@ -248,6 +248,21 @@ pub fn quick_preview(
     })
 }
 
+/// Moves the live scoring to a published `draft` that only changes points, locks, or
+/// disables or deletes rules (the weights the database keeps on publishing, applied to the
+/// index as Δw·x): the queue re-ranks at once instead of reloading the book. `false` (and
+/// nothing changed) for any other draft.
+pub fn publish_in_memory(draft: &RuleSet, scoring: &mut Scoring) -> bool {
+    let old = scoring.card.rule_set();
+    if !same_matches(old, draft) {
+        return false;
+    }
+    let card = card_with_kept_weights(old, draft, Some(scoring.card.weights().clone()));
+    scoring.index.apply_weights(card.weights());
+    scoring.card = card;
+    true
+}
+
 /// Scores the book with the draft and compares it with the live scoring.
 pub fn preview(store: &Store, text: &str, now: Timestamp) -> Result<Preview, String> {
     let mut ids = store.rule_ids().map_err(|e| e.to_string())?;

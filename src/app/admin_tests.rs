@@ -155,7 +155,7 @@ fn app_from_store(store: &Store) -> App {
 }
 
 #[test]
-fn a_draft_that_only_moves_weights_is_previewed_at_once_and_as_the_database_would() {
+fn a_draft_that_only_moves_weights_is_previewed_and_published_in_place_as_the_database_would() {
     let (_dir, store) = store_with_book();
     // Learned weights away from the priors: a rule whose points stay keeps its learned one.
     let mut learned = store.scorecard().unwrap().weights().clone();
@@ -191,9 +191,40 @@ fn a_draft_that_only_moves_weights_is_previewed_at_once_and_as_the_database_woul
     assert!((quick.mean_change - slow.mean_change).abs() < 1e-9);
     assert_eq!(quick.before_top, slow.before_top);
     assert_eq!(quick.after_top, slow.after_top);
-    // Publishing stores exactly the previewed draft.
+    // Publishing stores exactly the previewed draft, and the console re-ranks in place to
+    // the scores a reload of the stored book gives.
     let fx = press(&mut app, KeyCode::Char('P'));
     assert_eq!(fx, vec![Effect::PublishRules(quick.text.clone())]);
+    let (version, _) = store
+        .publish_rules(&quick.text, "edited in the console", NOW)
+        .unwrap();
+    let fx = update(&mut app, Action::RulesPublished(version));
+    assert_eq!(fx, vec![Effect::LoadAdmin], "no reload of the book");
+    let stored = store
+        .build_index(&store.scorecard().unwrap(), Default::default(), NOW)
+        .unwrap();
+    let live = &app.scoring.as_ref().unwrap().index;
+    for lead in &app.book.leads {
+        let (a, b) = (live.logit(lead.id).unwrap(), stored.logit(lead.id).unwrap());
+        assert!(
+            (a - b).abs() < 1e-9,
+            "lead {}: {a} live, {b} stored",
+            lead.id
+        );
+    }
+    let ids = |i: &crate::core::index::LeadIndex| -> Vec<_> {
+        i.top(20, &Default::default(), NOW)
+            .iter()
+            .map(|e| e.id)
+            .collect()
+    };
+    assert_eq!(ids(live), ids(&stored));
+    let after: Vec<_> = quick.after_top.iter().map(|r| r.lead).collect();
+    assert_eq!(
+        ids(live)[..after.len()],
+        after[..],
+        "the queue the preview showed"
+    );
 }
 
 #[test]
