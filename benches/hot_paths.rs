@@ -106,6 +106,14 @@ fn index_ops(c: &mut Criterion, b: &Book) {
     g.bench_function("top 50 page", |x| {
         x.iter(|| black_box(b.index.top(50, &QueueFilter::default(), NOW)))
     });
+    g.bench_function("account roll-up (accounts view)", |x| {
+        x.iter(|| black_box(b.index.account_totals(NOW, 30 * 86_400)))
+    });
+    let mut draft = b.index.weights().clone();
+    *draft.rules.entry(rule).or_insert(0.0) += 0.4;
+    g.bench_function("what-if preview of a points edit (top 10)", |x| {
+        x.iter(|| black_box(b.index.what_if(&draft, 10, NOW)))
+    });
     let word: String = b.leads[b.leads.len() / 2].name.to_lowercase();
     let first: String = word.chars().take(1).collect();
     let grown: String = word.chars().take(4).collect();

@@ -186,25 +186,26 @@ fn accounts_rank_by_expected_wins_and_list_their_leads() {
             .all(|w| w[0].expected_wins >= w[1].expected_wins)
     );
     let s = app.scoring.as_ref().unwrap();
-    for r in rows {
+    for (i, r) in rows.iter().enumerate() {
+        let name = app.accounts.name(i, app.scoring.as_ref());
         // Σ p over the account's open leads, from the book's own fields.
         let sum: f64 = app
             .book
             .leads
             .iter()
-            .filter(|l| l.account == r.name && !app.book.pipeline.is_terminal(&l.stage))
+            .filter(|l| l.account == name && !app.book.pipeline.is_terminal(&l.stage))
             .map(|l| s.index.entry(l.id, NOW).unwrap().priority.probability)
             .sum();
         let count = app
             .book
             .leads
             .iter()
-            .filter(|l| l.account == r.name)
+            .filter(|l| l.account == name)
             .count();
-        assert_eq!(r.leads, count, "{}", r.name);
+        assert_eq!(r.leads, count, "{name}");
         assert!((sum - r.expected_wins).abs() < 1e-9);
     }
-    let top = rows[0].name.clone();
+    let top = app.accounts.name(0, app.scoring.as_ref());
     assert!(
         app.accounts
             .leads
@@ -213,7 +214,7 @@ fn accounts_rank_by_expected_wins_and_list_their_leads() {
     );
     press(&mut app, 'j');
     assert_eq!(app.accounts.selected, 1);
-    let second = app.accounts.rows[1].name.clone();
+    let second = app.accounts.name(1, app.scoring.as_ref());
     assert!(
         app.accounts
             .leads

@@ -72,6 +72,9 @@ pub struct LeadIndex {
     account_ids: HashMap<String, u32>,
     activations: Vec<Box<[(RuleId, f32)]>>,
     signals: Vec<SignalSummary>,
+    /// The newest signal's time (i64::MIN: none), beside the boxed signals so a pass over
+    /// every row (the accounts' engaged leads) does not follow a pointer per row.
+    last_signal: Vec<Timestamp>,
     search: SearchTexts,
     /// Rows matching each rule, sorted by row, with the activation.
     postings: HashMap<RuleId, Vec<(Row, f32)>>,
@@ -185,6 +188,7 @@ impl LeadIndex {
             account_ids: HashMap::new(),
             activations: Vec::new(),
             signals: Vec::new(),
+            last_signal: Vec::new(),
             search: SearchTexts::default(),
             postings: HashMap::new(),
             stages: pipeline
@@ -276,6 +280,7 @@ impl LeadIndex {
                 self.account.push(accounts::NO_ACCOUNT);
                 self.activations.push(Box::default());
                 self.signals.push(SignalSummary::default());
+                self.last_signal.push(i64::MIN);
                 self.search.push(lead.id, "");
                 self.move_postings(row, &[], &acts);
                 row
@@ -291,6 +296,7 @@ impl LeadIndex {
         self.owner[r] = owner;
         self.account[r] = account;
         self.activations[r] = acts;
+        self.last_signal[r] = signals.newest_time().unwrap_or(i64::MIN);
         self.signals[r] = signals;
         self.search.set(r, &search_text(lead));
     }
@@ -484,6 +490,7 @@ impl LeadIndex {
             + self.account.capacity() * 4
             + self.activations.capacity() * size_of::<Box<[(RuleId, f32)]>>()
             + self.signals.capacity() * size_of::<SignalSummary>()
+            + self.last_signal.capacity() * 8
             + self.search.memory_bytes();
         let boxed: usize = self.activations.iter().map(|a| a.len() * 8).sum::<usize>()
             + self

@@ -77,6 +77,11 @@ impl SignalSummary {
     }
 
     /// Heap bytes the summary holds.
+    /// The time of the newest event of any kind, future ones included.
+    pub fn newest_time(&self) -> Option<Timestamp> {
+        self.events.iter().map(|&e| unpack_time(e)).max()
+    }
+
     pub fn heap_bytes(&self) -> usize {
         self.events.len() * std::mem::size_of::<u32>()
     }

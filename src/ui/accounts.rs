@@ -58,7 +58,7 @@ impl Widget for AccountsView<'_> {
             };
             let text = format!(
                 " {:<name_w$} {:>4} {:>5.2} {:>3.0}% {:>4} {:>8} {:>8}",
-                fit(&r.name, name_w),
+                fit(&a.name(i, app.scoring.as_ref()), name_w),
                 r.open,
                 r.expected_wins,
                 r.best_p * 100.0,
@@ -78,7 +78,11 @@ impl Widget for AccountsView<'_> {
             put(Line::styled(fit(&text, w), style), buf);
         }
         let title = a.rows.get(a.selected).map_or(String::new(), |r| {
-            format!(" leads of {} ({}) · score stage owner", r.name, r.leads)
+            format!(
+                " leads of {} ({}) · score stage owner",
+                a.name(a.selected, app.scoring.as_ref()),
+                r.leads
+            )
         });
         put(Line::styled(fit(&title, w), theme.title()), buf);
         let lname_w = w.saturating_sub(36).max(8);

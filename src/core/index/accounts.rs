@@ -1,10 +1,10 @@
 //! Accounts from the index's columns: every lead's account is interned when it is indexed, so
-//! the account-based roll-up (Σ p, best p, engaged leads, open pipeline) is one pass over
-//! contiguous arrays on all cores, and one account's leads one pass over the account column.
+//! the account-based roll-up (Σ p, best p, engaged leads, open pipeline) is a pass over
+//! contiguous arrays on each core, and one account's leads one pass over the account column.
 
 use super::{LeadIndex, QueueEntry};
 use crate::core::model::Timestamp;
-use crate::core::parallel::{in_parallel, row_ranges};
+use crate::core::parallel::row_ranges;
 use crate::core::weights::sigmoid;
 
 /// The account number of a lead that names none.
@@ -30,18 +30,6 @@ pub struct AccountTotals {
     pub weighted: f64,
 }
 
-impl AccountTotals {
-    fn add(&mut self, other: &AccountTotals) {
-        self.leads += other.leads;
-        self.open += other.open;
-        self.expected_wins += other.expected_wins;
-        self.best_p = self.best_p.max(other.best_p);
-        self.engaged += other.engaged;
-        self.pipeline += other.pipeline;
-        self.weighted += other.weighted;
-    }
-}
-
 impl LeadIndex {
     /// The name of account number `account`, as the first lead naming it spelled it.
     pub fn account_name(&self, account: u32) -> &str {
@@ -55,19 +43,29 @@ impl LeadIndex {
         self.accounts.len()
     }
 
-    /// Every account that has a lead, with its roll-up at `now`; a lead is engaged when its
-    /// newest behavioural signal is at most `engaged_window` seconds old. In account-number
-    /// order. Each core sums its own rows; the parts are added in row order.
-    pub fn account_totals(&self, now: Timestamp, engaged_window: i64) -> Vec<AccountTotals> {
+    /// Every account that has a lead, with its roll-up at `now`, in account-number order; a
+    /// lead is engaged when its newest behavioural signal is at most `engaged_window` seconds
+    /// old. Written into `out` (cleared first): a caller that keeps the vector between calls
+    /// reuses its memory. The accounts are split between the cores, each passing over every
+    /// row and summing only its own accounts' leads, so the parts need no merging.
+    pub fn account_totals_into(
+        &self,
+        now: Timestamp,
+        engaged_window: i64,
+        out: &mut Vec<AccountTotals>,
+    ) {
         let n = self.accounts.len();
-        let part = |rows: std::ops::Range<usize>| {
-            let mut out = vec![AccountTotals::default(); n];
-            for r in rows {
-                let a = self.account[r];
-                if a == NO_ACCOUNT {
+        out.clear();
+        out.resize(n, AccountTotals::default());
+        let sum = |first: usize, part: &mut [AccountTotals]| {
+            let end = first + part.len();
+            for r in 0..self.ids.len() {
+                let a = self.account[r] as usize;
+                // NO_ACCOUNT is past every range.
+                if a < first || a >= end {
                     continue;
                 }
-                let t = &mut out[a as usize];
+                let t = &mut part[a - first];
                 t.leads += 1;
                 if self.stages[self.stage[r] as usize].1 {
                     continue;
@@ -81,29 +79,40 @@ impl LeadIndex {
                     t.pipeline += v;
                     t.weighted += p * v;
                 }
-                let engaged = self.signals[r]
-                    .newest(u8::MAX, now)
-                    .is_some_and(|(_, at)| now - at <= engaged_window);
+                // Any signal at or after now − window and not after now: the newest one,
+                // unless the lead has events dated after now.
+                let last = self.last_signal[r];
+                let engaged = if last <= now {
+                    last >= now - engaged_window
+                } else {
+                    self.signals[r].any_between(now - engaged_window - 1, now)
+                };
                 t.engaged += usize::from(engaged);
             }
-            out
         };
-        let mut parts = in_parallel(&row_ranges(self.ids.len()), part).into_iter();
-        let mut totals = parts.next().unwrap_or_default();
-        for p in parts {
-            for (t, o) in totals.iter_mut().zip(&p) {
-                t.add(o);
-            }
+        let threads = row_ranges(self.ids.len()).len().min(n.max(1));
+        if threads < 2 {
+            sum(0, out);
+        } else {
+            let step = n.div_ceil(threads);
+            std::thread::scope(|s| {
+                for (i, part) in out.chunks_mut(step).enumerate() {
+                    let sum = &sum;
+                    s.spawn(move || sum(i * step, part));
+                }
+            });
         }
-        totals
-            .into_iter()
-            .enumerate()
-            .filter(|(_, t)| t.leads > 0)
-            .map(|(a, t)| AccountTotals {
-                account: a as u32,
-                ..t
-            })
-            .collect()
+        for (a, t) in out.iter_mut().enumerate() {
+            t.account = a as u32;
+        }
+        out.retain(|t| t.leads > 0);
+    }
+
+    /// [`LeadIndex::account_totals_into`] a new vector.
+    pub fn account_totals(&self, now: Timestamp, engaged_window: i64) -> Vec<AccountTotals> {
+        let mut out = Vec::new();
+        self.account_totals_into(now, engaged_window, &mut out);
+        out
     }
 
     /// The leads of account number `account`, best first in queue order (priority at `now`,

@@ -11,7 +11,7 @@ use crate::core::rng::SeededRng;
 use crate::core::weights::{points_from_weight, sigmoid};
 
 /// Leads in `accounts` accounts spelled in two cases, some with no account, a few won or
-/// lost, some with a recent or an old web visit.
+/// lost, some with a recent or an old signal, some with events dated after now.
 fn book(n: u64, accounts: u64) -> (Vec<(Lead, SignalSummary)>, LeadIndex) {
     let mut rng = SeededRng::new(5);
     let leads: Vec<(Lead, SignalSummary)> = (1..=n)
@@ -26,10 +26,19 @@ fn book(n: u64, accounts: u64) -> (Vec<(Lead, SignalSummary)>, LeadIndex) {
             if rng.chance(0.1) {
                 l.stage = if rng.chance(0.5) { "Won" } else { "Lost" }.into();
             }
-            let signals = match rng.range(0, 3) {
+            let signals = match rng.range(0, 5) {
                 0 => SignalSummary::default(),
                 1 => SignalSummary::from_events([(Signal::WebVisit, NOW - 3 * DAY)]),
-                _ => SignalSummary::from_events([(Signal::WebVisit, NOW - 90 * DAY)]),
+                2 => SignalSummary::from_events([(Signal::WebVisit, NOW - 90 * DAY)]),
+                // Events dated after now count only from now back.
+                3 => SignalSummary::from_events([
+                    (Signal::WebVisit, NOW + 5 * DAY),
+                    (Signal::EmailOpen, NOW - 2 * DAY),
+                ]),
+                _ => SignalSummary::from_events([
+                    (Signal::WebVisit, NOW + 5 * DAY),
+                    (Signal::EmailOpen, NOW - 60 * DAY),
+                ]),
             };
             (l, signals)
         })

@@ -57,6 +57,9 @@ impl LeadIndex {
         let pass = self
             .row_filter(&all)
             .expect("no filter names an owner or stage");
+        let bias_moved = after.bias != self.weights.bias;
+        // Ceilings bound keys only for non-negative boosts (as in `top`).
+        let prune = self.cfg.overdue_boost >= 0.0 && self.cfg.fresh_inbound_boost >= 0.0;
         let part = |rows: std::ops::Range<usize>| {
             let mut part = Part {
                 changed: 0,
@@ -64,17 +67,22 @@ impl LeadIndex {
                 max: 0,
                 best: BinaryHeap::with_capacity(k + 1),
             };
+            let mut floor = f64::NEG_INFINITY;
             for r in rows {
                 let logit = after.bias + sums[r];
-                let d = (points_from_weight(logit)
-                    - points_from_weight(self.weights.bias + self.sums[r]))
-                .abs();
-                if d > 0 {
-                    part.changed += 1;
-                    part.total += i64::from(d);
-                    part.max = part.max.max(d);
+                // Only the changed rules' rows have a new sum; with the same bias the others
+                // keep their score exactly.
+                if bias_moved || sums[r] != self.sums[r] {
+                    let d = (points_from_weight(logit)
+                        - points_from_weight(self.weights.bias + self.sums[r]))
+                    .abs();
+                    if d > 0 {
+                        part.changed += 1;
+                        part.total += i64::from(d);
+                        part.max = part.max.max(d);
+                    }
                 }
-                if k == 0 || !pass.pass(self, r) {
+                if k == 0 || (prune && (self.ceiling[r] as f64) < floor) || !pass.pass(self, r) {
                     continue;
                 }
                 let e = self.entry_with(r, logit, now);
@@ -84,6 +92,11 @@ impl LeadIndex {
                 } else if part.best.peek().is_some_and(|min| item < *min) {
                     part.best.pop();
                     part.best.push(item);
+                }
+                if part.best.len() == k
+                    && let Some(Reverse((min, _, _))) = part.best.peek()
+                {
+                    floor = min.0;
                 }
             }
             part
