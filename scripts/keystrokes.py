@@ -9,6 +9,8 @@ preview of a points edit, dashboard, log an outcome and undo it — the book is 
 at a time, and prints one JSON object:
   - "app": per keystroke, the time the console measured from reading the key to the end of
     the frame drawn after it (LEADQ_FRAME_TIMES), grouped by what the key does;
+  - "waits_s": seconds until background work the next keys need was on screen (the rules
+    admin's table, read on the worker);
   - "pty": per keystroke, the time from writing the key to the pseudo-terminal until the
     console's output for it has been read back (first byte, and last byte before 50 ms of
     quiet), which adds the terminal round trip to the app figure.
@@ -31,7 +33,8 @@ PLAN = (
     + [("search", b"/")] + [("search", bytes([c])) for c in b"wolf"] + [("search", ESC)]
     + [("view", b"2")] + [("board", k) for k in b"jjjkllh"]
     + [("view", b"3")] + [("accounts", k) for k in b"jjjk"]
-    + [("view", b"4")] + [("rules", k) for k in b"jjjk"]
+    + [("view", b"4"), ("wait: rules admin loaded", b"learned")]
+    + [("rules", k) for k in b"jjjk"]
     # Edit a rule's points, preview the draft (rank changes of the whole book), discard it.
     + [("rules", b"e"), ("rules", b"\x15"), ("rules", b"4"), ("rules", b"4"), ("rules", b"\r"),
        ("preview", b"p"), ("rules", b"X")]
@@ -78,7 +81,15 @@ def main():
         with open(times) as f:
             return [l.split("\t") for l in f.read().splitlines() if "\t" in l]
 
+    waits = {}
     for group, key in PLAN:
+        if group.startswith("wait: "):
+            # Background work the next keys need (read on the worker): time until it shows.
+            t, seen = time.perf_counter(), b""
+            while key not in seen and time.perf_counter() - t < 300:
+                seen = (seen + read_some(fd, 0.05))[-65536:]
+            waits[group[6:]] = round(time.perf_counter() - t, 3)
+            continue
         k = bytes([key]) if isinstance(key, int) else key
         before = len(timed_lines())
         t = time.perf_counter()
@@ -139,6 +150,7 @@ def main():
     def only(d):
         return {"budgeted": [x for g in budgeted for x in d.get(g, [])]}
     print(json.dumps({"loaded_s": loaded_s, "keys_typed": len(PLAN), "peak_rss_bytes": peak,
+                      "waits_s": waits,
                       "budgeted_app": summary(only(app))["budgeted"],
                       "budgeted_pty": summary(only(pty_last))["budgeted"],
                       "app": summary(app),

@@ -196,12 +196,7 @@ fn accounts_rank_by_expected_wins_and_list_their_leads() {
             .filter(|l| l.account == name && !app.book.pipeline.is_terminal(&l.stage))
             .map(|l| s.index.entry(l.id, NOW).unwrap().priority.probability)
             .sum();
-        let count = app
-            .book
-            .leads
-            .iter()
-            .filter(|l| l.account == name)
-            .count();
+        let count = app.book.leads.iter().filter(|l| l.account == name).count();
         assert_eq!(r.leads, count, "{name}");
         assert!((sum - r.expected_wins).abs() < 1e-9);
     }
