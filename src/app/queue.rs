@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::core::clock::format_age;
-use crate::core::index::{QueueEntry, QueueFilter as IndexFilter, QueueKeys};
+use crate::core::index::{QueueEntry, QueueFilter as IndexFilter, QueueKeys, ViewAsk};
 use crate::core::model::{DAY, Lead, LeadId, Timestamp};
 use crate::core::text::sanitize;
 
@@ -198,6 +198,13 @@ impl QueueState {
         if recount {
             self.ranks.clear();
         }
+        let filtered = match scoring {
+            Some(s) if !self.filter.is_empty() => self.index_filter(me, now).map(|f| (s, f)),
+            _ => None,
+        };
+        if let Some((s, filter)) = filtered {
+            return self.refilter_in_one_pass(book, s, me, &filter, now, keep, recount);
+        }
         match scoring {
             Some(s) => {
                 let index = &s.index;
@@ -261,6 +268,62 @@ impl QueueState {
                     .unwrap_or(self.selected)
                     .min(self.visible_len.saturating_sub(1));
             }
+        }
+    }
+
+    /// [`QueueState::refilter`] of a filtered queue: its length, its top and the stretch
+    /// around the kept lead come from one pass over the index's kept keys (at a million
+    /// leads each pass is milliseconds, and a filter key needed three).
+    fn refilter_in_one_pass(
+        &mut self,
+        book: &Book,
+        s: &Scoring,
+        me: Option<&str>,
+        filter: &IndexFilter,
+        now: Timestamp,
+        keep: Option<LeadId>,
+        recount: bool,
+    ) {
+        let near_top = self.selected + 1 + WINDOW_MARGIN;
+        let ask = ViewAsk {
+            top: if near_top <= DEEP_READ {
+                near_top
+            } else {
+                1 + WINDOW_MARGIN
+            },
+            keep: keep.map(|id| (id, WINDOW_MARGIN, WINDOW_MARGIN)),
+            count_all: recount,
+        };
+        self.window.clear();
+        self.window_start = 0;
+        let Some(view) = s.index.view(&mut self.keys, filter, ask, now) else {
+            // An owner or stage the index does not have: nothing passes.
+            if recount {
+                self.queue_len = s.index.count(&IndexFilter::default());
+            }
+            (self.visible_len, self.selected) = (0, 0);
+            self.priority.clear();
+            return;
+        };
+        if let Some(all) = view.all_len {
+            self.queue_len = all;
+        }
+        self.visible_len = view.len;
+        self.selected = self.selected.min(self.visible_len.saturating_sub(1));
+        if let (Some((start, entries)), Some(id)) = (view.around, keep) {
+            let at = entries.iter().position(|e| e.id == id).unwrap_or(0);
+            self.selected = start + at;
+            return self.set_window(book, start, entries);
+        }
+        // A new filter without the selected lead starts at its top; a re-rank that lost it
+        // stays where it was.
+        if keep.is_some() && !recount {
+            self.selected = 0;
+        }
+        if self.selected < view.top.len() {
+            self.set_window(book, 0, view.top);
+        } else {
+            self.fetch(book, Some(s), me, now, self.selected, 1);
         }
     }
 

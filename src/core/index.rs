@@ -513,10 +513,12 @@ impl LeadIndex {
 mod accounts;
 mod queue;
 mod totals;
+mod view;
 mod what_if;
 pub use accounts::AccountTotals;
 pub use queue::QueueKeys;
 pub use totals::StageTotals;
+pub use view::{FilteredView, ViewAsk};
 pub use what_if::{WhatIf, WhatIfRow};
 #[cfg(test)]
 mod tests;

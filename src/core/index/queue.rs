@@ -309,7 +309,7 @@ impl LeadIndex {
         }
         // Queue order is descending item order; keep the nearest of each side's parts.
         up.sort_unstable();
-        up.drain(..up.len().saturating_sub(above));
+        up.truncate(above);
         down.sort_unstable_by(|a, b| b.cmp(a));
         down.truncate(below);
         let start = count - up.len();
@@ -323,7 +323,7 @@ impl LeadIndex {
     }
 
     /// Brings `keys` to this index at `now`.
-    fn update_keys(&self, keys: &mut QueueKeys, now: Timestamp) {
+    pub(super) fn update_keys(&self, keys: &mut QueueKeys, now: Timestamp) {
         if keys.version != Some(self.version) || keys.keys.len() != self.ids.len() {
             let parts = in_parallel(&row_ranges(self.ids.len()), |rows| {
                 rows.map(|r| self.entry_at(r, now).priority.key)
@@ -509,7 +509,7 @@ fn ranks_from_counts(parts: Vec<Vec<u32>>) -> Vec<u32> {
 pub struct QueueKeys {
     version: Option<u64>,
     now: Timestamp,
-    keys: Vec<f64>,
+    pub(super) keys: Vec<f64>,
 }
 
 /// A cache, not part of the value of whatever holds it: any two are equal.

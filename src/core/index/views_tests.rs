@@ -174,3 +174,98 @@ fn what_if_equals_moving_the_index_to_the_weights() {
     );
     assert!(changed > 0 && sigmoid(after.bias) != sigmoid(index.weights().bias));
 }
+
+/// The filtered queue read in one pass equals its length, its top and the stretch around a
+/// lead read one pass each — for filters by owner, stage, due date and their combinations,
+/// leads kept at either end, deep inside or outside the filter, ties of equal keys included.
+#[test]
+fn one_pass_view_equals_count_top_and_around() {
+    let n = 2 * MIN_ROWS_PER_THREAD as u64 + 41;
+    let mut rng = SeededRng::new(11);
+    let owners = ["ana", "ben", "chen"];
+    let stages = ["New", "Qualified", "Won"];
+    let leads: Vec<Lead> = (1..=n)
+        .map(|id| {
+            let owner = owners[rng.range(0, 2) as usize];
+            let mut l = random_lead(&mut rng, id, owner);
+            l.stage = stages[rng.range(0, 2) as usize].into();
+            // Equal keys: many leads share a value and have no follow-up.
+            if rng.chance(0.2) {
+                l.deal_value = Some(1000.0);
+            }
+            l.next_action = rng.chance(0.5).then(|| crate::core::model::NextAction {
+                due: NOW + rng.range(-72, 72) * crate::core::model::HOUR,
+                note: String::new(),
+            });
+            l
+        })
+        .collect();
+    let index = LeadIndex::build(
+        &card(),
+        &Pipeline::default(),
+        PriorityConfig::default(),
+        NOW,
+        leads.iter().map(|l| (l, SignalSummary::default())),
+    );
+    let filter = |owner: Option<&str>, stage: Option<&str>, due: bool| QueueFilter {
+        owner: owner.map(Into::into),
+        stage: stage.map(Into::into),
+        due_before: due.then_some(NOW + DAY),
+        include_terminal: false,
+    };
+    let filters = [
+        filter(Some("ben"), None, false),
+        filter(None, Some("Qualified"), false),
+        filter(None, Some("won"), false),
+        filter(None, None, true),
+        filter(Some("CHEN"), Some("New"), true),
+    ];
+    let mut keys = QueueKeys::default();
+    let ids = |v: &[QueueEntry]| v.iter().map(|e| e.id).collect::<Vec<_>>();
+    for f in &filters {
+        let order = index.top(index.len(), f, NOW);
+        let len = index.count(f);
+        assert_eq!(order.len(), len);
+        assert!(len > 1000, "{f:?} selects {len}");
+        // Kept leads at the top, the bottom, deep inside, and one the filter leaves out.
+        let inside: std::collections::HashSet<LeadId> = order.iter().map(|e| e.id).collect();
+        let outside = leads.iter().map(|l| l.id).find(|id| !inside.contains(id));
+        assert!(outside.is_some());
+        let mut kept: Vec<Option<LeadId>> = [0, 1, len / 3, len - 2, len - 1]
+            .map(|p| Some(order[p].id))
+            .to_vec();
+        kept.extend([None, outside]);
+        for keep in kept {
+            for top in [0, 1, 300] {
+                let ask = ViewAsk {
+                    top,
+                    keep: keep.map(|id| (id, 256, 256)),
+                    count_all: true,
+                };
+                let v = index
+                    .view(&mut keys, f, ask, NOW)
+                    .expect("known owner and stage");
+                assert_eq!(v.len, len, "{f:?}");
+                assert_eq!(v.all_len, Some(index.count(&QueueFilter::default())));
+                assert_eq!(ids(&v.top), ids(&order[..top.min(len)]), "{f:?} top {top}");
+                let want = keep.and_then(|id| index.around(&mut keys, id, (256, 256), f, NOW));
+                match (&v.around, &want) {
+                    (Some((s1, e1)), Some((s2, e2))) => {
+                        assert_eq!(s1, s2, "{f:?} keep {keep:?}");
+                        assert_eq!(ids(e1), ids(e2), "{f:?} keep {keep:?}");
+                        assert_eq!(ids(e1), ids(&order[*s1..s1 + e1.len()]));
+                    }
+                    (None, None) => {}
+                    other => panic!("{f:?} keep {keep:?}: {other:?}"),
+                }
+            }
+        }
+    }
+    // An owner the book does not have: nothing can pass.
+    let nobody = filter(Some("nobody"), None, false);
+    assert!(
+        index
+            .view(&mut keys, &nobody, ViewAsk::default(), NOW)
+            .is_none()
+    );
+}
