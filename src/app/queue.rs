@@ -203,7 +203,7 @@ impl QueueState {
             _ => None,
         };
         if let Some((s, filter)) = filtered {
-            return self.refilter_in_one_pass(book, s, me, &filter, now, keep, recount);
+            return self.refilter_in_one_pass(book, (s, &filter), me, now, keep, recount);
         }
         match scoring {
             Some(s) => {
@@ -277,9 +277,8 @@ impl QueueState {
     fn refilter_in_one_pass(
         &mut self,
         book: &Book,
-        s: &Scoring,
+        (s, filter): (&Scoring, &IndexFilter),
         me: Option<&str>,
-        filter: &IndexFilter,
         now: Timestamp,
         keep: Option<LeadId>,
         recount: bool,
