@@ -219,7 +219,7 @@ impl App {
         match &self.scoring {
             Some(s) => s
                 .index
-                .ranks_of(&[id], &Default::default(), self.now)
+                .ranks_of(&[id], &Default::default(), queue::queue_time(self.now))
                 .first()
                 .copied()
                 .flatten(),
@@ -483,6 +483,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.rerank(keep);
                 app.dirty = true;
             }
+            // The queue's kept keys, brought to its time (a new minute) or to a new order (a
+            // re-rank) here, between keystrokes, rather than on the next filter key.
+            if app.screen != Screen::Loading
+                && let Some(s) = &app.scoring
+            {
+                s.index
+                    .warm_keys(&mut app.queue.keys, queue::queue_time(now));
+            }
             if app.toast.as_ref().is_some_and(|t| t.until <= now) {
                 app.toast = None;
                 app.dirty = true;
@@ -529,7 +537,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             // Every lead's queue key, for ranking filtered rows against the whole queue: at
             // 10⁶ leads a pass worth doing while the book loads, not on the first filter key.
             if let Some(s) = &app.scoring {
-                s.index.warm_keys(&mut app.queue.keys, app.now);
+                s.index
+                    .warm_keys(&mut app.queue.keys, queue::queue_time(app.now));
             }
             vec![]
         }

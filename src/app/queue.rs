@@ -161,6 +161,14 @@ pub fn due_words(due: Option<Timestamp>, now: Timestamp) -> (String, DueState) {
 }
 
 /// End of the UTC day that contains `now`.
+/// The time the queue is ordered at: `now` to the minute. A follow-up falling due or a
+/// fresh-inbound boost running out moves a lead at the next minute, and every keystroke
+/// within a minute reads the queue from keys already brought to its time (bringing them to a
+/// new time is a pass over every row: milliseconds at a million leads).
+pub fn queue_time(now: Timestamp) -> Timestamp {
+    now - now.rem_euclid(60)
+}
+
 pub fn end_of_day(now: Timestamp) -> Timestamp {
     now - now.rem_euclid(DAY) + DAY
 }
@@ -194,12 +202,17 @@ impl QueueState {
         keep: Option<LeadId>,
         recount: bool,
     ) {
+        let now = queue_time(now);
         // A new filter leaves the order, and so the whole-queue ranks, as they were.
         if recount {
             self.ranks.clear();
         }
+        // Unfiltered, the top prunes well by ceilings without the kept keys, which a re-rank
+        // leaves to be computed again: the one pass is for when they are current.
         let filtered = match scoring {
-            Some(s) if !self.filter.is_empty() => self.index_filter(me, now).map(|f| (s, f)),
+            Some(s) if !self.filter.is_empty() || s.index.keys_current(&self.keys) => {
+                self.index_filter(me, now).map(|f| (s, f))
+            }
             _ => None,
         };
         if let Some((s, filter)) = filtered {
@@ -291,7 +304,7 @@ impl QueueState {
                 1 + WINDOW_MARGIN
             },
             keep: keep.map(|id| (id, WINDOW_MARGIN, WINDOW_MARGIN)),
-            count_all: recount,
+            count_all: recount && !self.filter.is_empty(),
         };
         self.window.clear();
         self.window_start = 0;
@@ -306,6 +319,8 @@ impl QueueState {
         };
         if let Some(all) = view.all_len {
             self.queue_len = all;
+        } else if self.filter.is_empty() {
+            self.queue_len = view.len;
         }
         self.visible_len = view.len;
         self.selected = self.selected.min(self.visible_len.saturating_sub(1));
@@ -456,6 +471,7 @@ impl QueueState {
         now: Timestamp,
         id: LeadId,
     ) -> bool {
+        let now = queue_time(now);
         if let Some(p) = self.position_of(book, id) {
             self.selected = p;
             self.fetch(book, scoring, me, now, p, 1);
@@ -503,6 +519,8 @@ impl QueueState {
         height: usize,
         now: Timestamp,
     ) {
+        // The rows' text (due in 5m) at `now`, their order at the queue's time.
+        let at = queue_time(now);
         let height = height.max(1);
         if self.selected < self.offset {
             self.offset = self.selected;
@@ -511,7 +529,7 @@ impl QueueState {
         }
         self.offset = self.offset.min(self.visible_len.saturating_sub(height));
         let end = (self.offset + height).min(self.visible_len);
-        self.fetch(book, scoring, me, now, self.offset, end - self.offset);
+        self.fetch(book, scoring, me, at, self.offset, end - self.offset);
         let positions: Vec<usize> = (self.offset..end)
             .filter(|&p| self.at(p).is_some())
             .collect();
@@ -526,9 +544,9 @@ impl QueueState {
                 .filter(|id| !self.ranks.contains_key(id))
                 .collect();
             if !missing.is_empty() {
-                let got =
-                    s.index
-                        .ranks_with(&mut self.keys, &missing, &IndexFilter::default(), now);
+                let got = s
+                    .index
+                    .ranks_with(&mut self.keys, &missing, &IndexFilter::default(), at);
                 for (id, r) in missing.into_iter().zip(got) {
                     self.ranks.insert(id, r.unwrap_or(0));
                 }
@@ -583,7 +601,7 @@ pub fn last_look(
     match scoring {
         Some(s) => s
             .index
-            .top(max, &IndexFilter::default(), now)
+            .top(max, &IndexFilter::default(), queue_time(now))
             .iter()
             .enumerate()
             .map(|(pos, e)| (e.id, pos as u32 + 1))
@@ -595,5 +613,20 @@ pub fn last_look(
             .enumerate()
             .map(|(pos, l)| (l.id, pos as u32 + 1))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod queue_time_tests {
+    use super::queue_time;
+
+    #[test]
+    fn the_queue_is_ordered_at_the_minute() {
+        let minute = 1_764_151_200; // a whole minute
+        assert_eq!(queue_time(minute), minute);
+        assert_eq!(queue_time(minute + 59), minute);
+        assert_eq!(queue_time(minute + 60), minute + 60);
+        // Before 1970 too: down to the minute, never up.
+        assert_eq!(queue_time(-1), -60);
     }
 }

@@ -573,13 +573,75 @@ pub(super) struct RowFilter {
     due_before: Option<Timestamp>,
 }
 
+/// A [`RowFilter`] over one range of rows, its columns sliced once: the test of each row
+/// reads three slices with no bounds check and no branch (for the tight passes over every
+/// row, where a bounds check and a reload per column cost more than the test).
+pub(super) struct RangeTest<'a> {
+    owner: &'a [u16],
+    stage: &'a [u8],
+    due: &'a [Timestamp],
+    hidden: &'a [bool; 256],
+    /// Each test as a value and whether it is off (`any_*`: every row passes it).
+    o: u16,
+    any_o: bool,
+    s: u8,
+    any_s: bool,
+    d: Timestamp,
+    any_d: bool,
+}
+
+impl RangeTest<'_> {
+    /// Rows in the range.
+    pub(super) fn len(&self) -> usize {
+        let n = self.stage.len();
+        // Equal lengths, stated once, let the compiler drop the per-row bounds checks.
+        assert!(self.owner.len() == n && self.due.len() == n);
+        n
+    }
+
+    /// Whether row `start + i` of the range passes.
+    #[inline(always)]
+    pub(super) fn pass(&self, i: usize) -> bool {
+        // `||` after an `any_*` flag is a branch taken the same way on every row, and skips
+        // reading a column the filter does not test (memory, not comparisons, bounds a pass).
+        let stage = self.stage[i];
+        (self.any_o || self.owner[i] == self.o)
+            & (self.any_s | (stage == self.s))
+            & !self.hidden[stage as usize]
+            & (self.any_d || self.due[i] < self.d)
+    }
+}
+
 impl RowFilter {
+    /// This filter over rows `rows` of `ix`.
+    pub(super) fn over<'a>(
+        &'a self,
+        ix: &'a LeadIndex,
+        rows: std::ops::Range<usize>,
+    ) -> RangeTest<'a> {
+        RangeTest {
+            owner: &ix.owner[rows.clone()],
+            stage: &ix.stage[rows.clone()],
+            due: &ix.due[rows],
+            hidden: &self.hidden,
+            o: self.owner.unwrap_or(0),
+            any_o: self.owner.is_none(),
+            s: self.stage.unwrap_or(0),
+            any_s: self.stage.is_none(),
+            d: self.due_before.unwrap_or(0),
+            any_d: self.due_before.is_none(),
+        }
+    }
+
     #[inline]
     pub(super) fn pass(&self, ix: &LeadIndex, r: usize) -> bool {
+        // `&`, not `&&`: each test is cheap, and whether a row passes is as good as random,
+        // so branching on each test would mispredict on most rows.
+        let stage = ix.stage[r];
         self.owner.is_none_or(|o| ix.owner[r] == o)
-            && self.stage.is_none_or(|s| ix.stage[r] == s)
-            && !self.hidden[ix.stage[r] as usize]
-            && self.due_before.is_none_or(|d| ix.due[r] < d)
+            & self.stage.is_none_or(|s| stage == s)
+            & !self.hidden[stage as usize]
+            & self.due_before.is_none_or(|d| ix.due[r] < d)
     }
 }
 

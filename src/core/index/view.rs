@@ -79,59 +79,68 @@ impl LeadIndex {
         });
         let keys = &keys.keys;
         let k = ask.top;
+        // Whether a row passes is as good as random, so it is never branched on: the counts
+        // add it, and a row leaves the straight path only when it passes and its key could
+        // enter one of the heaps — rare once they are full (thresholds below are the heaps'
+        // bounds; the heaps' own tests stay exact).
         let scan = |rows: std::ops::Range<usize>| {
             let mut p = Part::default();
-            for r in rows {
-                if let Some(all) = &all
-                    && all.pass(self, r)
-                {
-                    p.all_len += 1;
+            let mut top_min = f64::NEG_INFINITY;
+            let (mut up_max, mut down_min) = (f64::INFINITY, f64::NEG_INFINITY);
+            let (at, tk, tid, above, below) = match keep {
+                Some((at, t, above, below)) => (at, t.0.0, t.1.0, above, below),
+                None => (usize::MAX, f64::NAN, 0, 0, 0),
+            };
+            let test = pass.over(self, rows.clone());
+            let all = all.as_ref().map(|a| a.over(self, rows.clone()));
+            let (keys, ids) = (&keys[rows.clone()], &self.ids[rows.clone()]);
+            let n = test.len();
+            assert!(keys.len() == n && ids.len() == n);
+            for i in 0..n {
+                let r = rows.start + i;
+                let ok = test.pass(i);
+                p.len += ok as usize;
+                if let Some(all) = &all {
+                    p.all_len += all.pass(i) as usize;
                 }
-                if !pass.pass(self, r) {
-                    continue;
-                }
-                p.len += 1;
-                let key = keys[r];
-                let item = || (OrdKey(key), Reverse(self.ids[r]), r as Row);
-                if k > 0 {
+                let key = keys[i];
+                let item = || (OrdKey(key), Reverse(ids[i]), r as Row);
+                if ok & (k > 0) & (key >= top_min) {
                     if p.top.len() < k {
                         p.top.push(Reverse(item()));
-                    } else if p.top.peek().is_some_and(|Reverse(min)| key >= min.0.0) {
-                        let it = item();
-                        if it > p.top.peek().expect("full").0 {
-                            p.top.pop();
-                            p.top.push(Reverse(it));
-                        }
+                    } else if item() > p.top.peek().expect("full").0 {
+                        p.top.pop();
+                        p.top.push(Reverse(item()));
+                    }
+                    if p.top.len() == k {
+                        top_min = p.top.peek().expect("full").0.0.0;
                     }
                 }
-                let Some((at, target, above, below)) = keep else {
-                    continue;
-                };
-                if r == at {
+                if keep.is_none() {
                     continue;
                 }
-                // Most rows are far from the kept lead: one comparison of keys settles the
-                // side, and the id is read only on a tie or to enter a heap.
-                let is_above =
-                    key > target.0.0 || (key == target.0.0 && Reverse(self.ids[r]) > target.1);
-                if is_above {
-                    p.above_keep += 1;
+                // Ties of keys are rare: the id is read only for one.
+                let is_above = key > tk || (key == tk && ids[i] < tid);
+                p.above_keep += (ok & is_above) as usize;
+                if ok & is_above & (key <= up_max) {
                     if p.up.len() < above {
                         p.up.push(item());
-                    } else if p.up.peek().is_some_and(|top| key <= top.0.0) {
-                        let it = item();
-                        if it < *p.up.peek().expect("full") {
-                            p.up.pop();
-                            p.up.push(it);
-                        }
+                    } else if p.up.peek().is_some_and(|top| item() < *top) {
+                        p.up.pop();
+                        p.up.push(item());
                     }
-                } else if p.down.len() < below {
-                    p.down.push(Reverse(item()));
-                } else if p.down.peek().is_some_and(|Reverse(low)| key >= low.0.0) {
-                    let it = item();
-                    if it > p.down.peek().expect("full").0 {
+                    if p.up.len() == above {
+                        up_max = p.up.peek().map_or(f64::NEG_INFINITY, |i| i.0.0);
+                    }
+                } else if ok & !is_above & (r != at) & (key >= down_min) {
+                    if p.down.len() < below {
+                        p.down.push(Reverse(item()));
+                    } else if p.down.peek().is_some_and(|Reverse(low)| item() > *low) {
                         p.down.pop();
-                        p.down.push(Reverse(it));
+                        p.down.push(Reverse(item()));
+                    }
+                    if p.down.len() == below {
+                        down_min = p.down.peek().map_or(f64::INFINITY, |i| i.0.0.0);
                     }
                 }
             }
