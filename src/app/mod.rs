@@ -216,6 +216,18 @@ impl App {
 
     /// A lead's rank in the whole queue.
     fn rank_of(&self, id: LeadId) -> Option<u32> {
+        // The queue on screen usually knows it: its position when unfiltered, the rank it
+        // shows beside the lead under a filter. Otherwise it is a pass over every lead.
+        if self.scoring.is_some() {
+            let known = if self.queue.filter.is_empty() {
+                self.queue.position_of(&self.book, id).map(|p| p as u32 + 1)
+            } else {
+                self.queue.ranks.get(&id).copied().filter(|&r| r > 0)
+            };
+            if known.is_some() {
+                return known;
+            }
+        }
         match &self.scoring {
             Some(s) => s
                 .index

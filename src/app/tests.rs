@@ -237,6 +237,15 @@ fn a_large_queue_fetches_a_window_around_the_selection_not_the_whole_order() {
         let want = all.iter().position(|&id| id == row.id).unwrap() + 1;
         assert_eq!(row.rank as usize, want, "rank of lead {}", row.id);
     }
+    // The detail of a filtered row says the same whole-queue rank.
+    let shown = selected(&app);
+    key(&mut app, KeyCode::Enter);
+    let want = all.iter().position(|&id| id == shown).unwrap() as u32 + 1;
+    assert_eq!(
+        app.detail.as_ref().map(|d| (d.lead, d.rank)),
+        Some((shown, Some(want)))
+    );
+    key(&mut app, KeyCode::Esc);
     // A lead deep in the filtered queue stays selected when the filter is cleared, at its
     // place in the whole queue, read as the stretch around it (not the top K down to it).
     let owned: Vec<LeadId> = all
@@ -256,6 +265,12 @@ fn a_large_queue_fetches_a_window_around_the_selection_not_the_whole_order() {
         app.queue.page.iter().find(|r| r.id == deep).unwrap().rank as usize,
         at + 1
     );
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.detail.as_ref().map(|d| d.rank),
+        Some(Some(at as u32 + 1))
+    );
+    key(&mut app, KeyCode::Esc);
     // Paging on from there reads on around the window, in queue order.
     for n in 1..=4 {
         key(&mut app, KeyCode::PageDown);
