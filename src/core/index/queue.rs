@@ -307,6 +307,19 @@ impl LeadIndex {
             up.extend(u);
             down.extend(d);
         }
+        Some(self.stretch(at, count, (up, above), (down, below), now))
+    }
+
+    /// The stretch around row `at` from each core's nearest items above and below it, with
+    /// `count` rows above it in all: the position of its first entry and the entries.
+    pub(super) fn stretch(
+        &self,
+        at: usize,
+        count: usize,
+        (mut up, above): (Vec<(OrdKey, Reverse<LeadId>, Row)>, usize),
+        (mut down, below): (Vec<(OrdKey, Reverse<LeadId>, Row)>, usize),
+        now: Timestamp,
+    ) -> (usize, Vec<QueueEntry>) {
         // Queue order is descending item order; keep the nearest of each side's parts.
         up.sort_unstable();
         up.truncate(above);
@@ -319,7 +332,7 @@ impl LeadIndex {
             .map(|i| i.2 as usize)
             .chain([at])
             .chain(down.iter().map(|i| i.2 as usize));
-        Some((start, rows.map(|r| self.entry_at(r, now)).collect()))
+        (start, rows.map(|r| self.entry_at(r, now)).collect())
     }
 
     /// Brings `keys` to this index at `now`.

@@ -166,18 +166,7 @@ impl LeadIndex {
             .map(|(_, _, r)| self.entry_at(r as usize, now))
             .collect();
         if let Some((at, _, above, below)) = keep {
-            up.sort_unstable();
-            up.truncate(above);
-            down.sort_unstable_by(|a, b| b.cmp(a));
-            down.truncate(below);
-            let start = above_keep - up.len();
-            let rows = up
-                .iter()
-                .rev()
-                .map(|i| i.2 as usize)
-                .chain([at])
-                .chain(down.iter().map(|i| i.2 as usize));
-            view.around = Some((start, rows.map(|r| self.entry_at(r, now)).collect()));
+            view.around = Some(self.stretch(at, above_keep, (up, above), (down, below), now));
         }
         Some(view)
     }
