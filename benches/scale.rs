@@ -255,6 +255,7 @@ fn measure_db(
         .map(|e| e.id)
         .collect();
     let mut commit = Vec::new();
+    let mut durable = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         let outcome = if i % 2 == 0 {
             "connected_interested"
@@ -270,6 +271,7 @@ fn measure_db(
         let snapshot = index.activations(*id).unwrap_or_default().to_vec();
         let t = Instant::now();
         log_outcome_learned(&store, *id, &req, snapshot, &priors, now)?;
+        durable.push(ms(t));
         if let Some(w) = store.load_weights()? {
             card.set_weights(&w);
         }
@@ -286,6 +288,8 @@ fn measure_db(
     r.insert("outcome_commit_p50_ms".into(), json!(pct(&commit, 0.5)));
     r.insert("outcome_commit_p99_ms".into(), json!(pct(&commit, 0.99)));
     r.insert("outcome_commits".into(), json!(commit.len()));
+    r.insert("durable_write_p50_ms".into(), json!(pct(&durable, 0.5)));
+    r.insert("durable_write_p99_ms".into(), json!(pct(&durable, 0.99)));
     Ok(r)
 }
 

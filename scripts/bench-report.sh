@@ -83,10 +83,22 @@ def peers(r, n, csv, names, queries):
                   ".timer on"]
         script += [f"INSERT INTO outcomes(lead,outcome,at,note) VALUES({i},'no_answer',{1795651200+i},'');"
                    for i in range(200)]
+        t = time.perf_counter()
         p = subprocess.run(["sqlite3", ob], input="\n".join(script),
                            capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - t
         runs = [float(x) * 1e3 for x in re.findall(r"Run Time: real ([0-9.]+)", p.stdout + p.stderr)]
         r["peer_sqlite_commit_p50_ms"], r["peer_sqlite_commit_p99_ms"] = pct(runs, .5), pct(runs, .99)
+        # The shell's timer shows whole milliseconds; the mean per durable insert comes from
+        # the same 200 inserts timed as a whole, less a shell that only creates the table.
+        for f in (ob, ob + "-wal", ob + "-shm"):
+            if os.path.exists(f):
+                os.remove(f)
+        t = time.perf_counter()
+        subprocess.run(["sqlite3", ob], input="\n".join(script[:3]), capture_output=True,
+                       text=True, check=True)
+        empty = time.perf_counter() - t
+        r["peer_sqlite_commit_mean_ms"] = max(wall - empty, 0) * 1e3 / 200
         for f in (ob, ob + "-wal", ob + "-shm"):
             if os.path.exists(f):
                 os.remove(f)
@@ -221,6 +233,11 @@ def write_report(measured=True):
                 r.get("peer_sqlite_commit_p50_ms"), "sqlite3 WAL+FULL insert")
             row("log outcome → durable + learned + re-ranked p99", r["outcome_commit_p99_ms"], "ms",
                 r.get("peer_sqlite_commit_p99_ms"), "sqlite3 WAL+FULL insert", budget=25)
+        if "durable_write_p50_ms" in r:
+            row("log outcome → durable + learned, the write alone, p50", r["durable_write_p50_ms"], "ms",
+                r.get("peer_sqlite_commit_mean_ms"), "sqlite3 WAL+FULL insert, mean")
+            row("log outcome → durable + learned, the write alone, p99", r["durable_write_p99_ms"], "ms",
+                r.get("peer_sqlite_commit_p99_ms"), "sqlite3 WAL+FULL insert, p99 (ms resolution)")
         row("fuzzy search per keystroke p50", r["search_p50_ms"], "ms",
             r.get("peer_fzf_search_p50_ms"), "fzf --filter", budget=60)
         row("fuzzy search, first character p50", r["search_first_key_p50_ms"], "ms")

@@ -134,6 +134,7 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
         demo_db: opts.demo_db,
         worker,
         priors: None,
+        last_commit: None,
     };
     session.load_book();
 
@@ -163,6 +164,10 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
                     Ok((Action::Key(key), at)) => {
                         timer.key(&key, at);
                         Action::Key(key)
+                    }
+                    Ok((tick @ Action::Tick(_), _)) => {
+                        session.checkpoint_when_idle();
+                        tick
                     }
                     Ok((a, _)) => a,
                     Err(_) => break Ok(()),
@@ -226,7 +231,15 @@ struct Session {
     worker: Worker,
     /// The priors of the rules version they were parsed from (`None`: the defaults).
     priors: Option<(Option<u32>, Priors)>,
+    /// When the last journaled commit (outcome, undo, stage move) was made; `None` once a
+    /// checkpoint was asked for since.
+    last_commit: Option<Instant>,
 }
+
+/// How long the console waits after the last commit before it flushes the book on the
+/// worker, which empties the commit journal (a flush of a large book can take hundreds of
+/// milliseconds; off the UI thread and away from a rep's burst of commits it costs nothing).
+const CHECKPOINT_IDLE: Duration = Duration::from_secs(10);
 
 impl Session {
     /// Closes the book on quit: flushed and sealed now, then — once the worker has let go of
@@ -271,8 +284,28 @@ impl Session {
         });
     }
 
+    /// Asks the worker to flush the book once commits have paused (see [`CHECKPOINT_IDLE`]).
+    fn checkpoint_when_idle(&mut self) {
+        if self
+            .last_commit
+            .is_some_and(|at| at.elapsed() >= CHECKPOINT_IDLE)
+        {
+            self.last_commit = None;
+            let _ = self.worker.jobs.send(Job::Checkpoint(self.store.clone()));
+        }
+    }
+
     fn perform(&mut self, effect: Effect) -> Option<Action> {
         let now = clock();
+        if matches!(
+            effect,
+            Effect::LogOutcome { .. }
+                | Effect::UndoOutcome(_)
+                | Effect::MoveStage { .. }
+                | Effect::UndoStageMove(_)
+        ) {
+            self.last_commit = Some(Instant::now());
+        }
         match effect {
             Effect::Quit => None,
             Effect::LoadBook => {

@@ -29,6 +29,8 @@ pub(super) enum Job {
         label: String,
         is_demo: bool,
     },
+    /// A flush of the book after commits paused, which empties the commit journal.
+    Checkpoint(Store),
 }
 
 /// One background thread that runs jobs and reports their results as actions.
@@ -101,6 +103,14 @@ impl Worker {
                         }
                     }
                     Job::Admin(store, effect) => admin_job(&store, effect, clock()),
+                    Job::Checkpoint(store) => {
+                        if store.journal_len() > 0
+                            && let Err(e) = store.flush()
+                        {
+                            tracing::warn!("checkpoint flush failed: {e}");
+                        }
+                        continue;
+                    }
                     Job::Import {
                         store,
                         path,

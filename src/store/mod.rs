@@ -8,6 +8,7 @@ pub mod export;
 pub mod history;
 pub mod import;
 mod integrity;
+pub mod journal;
 pub use integrity::sealed;
 pub mod learning;
 pub mod paths;
@@ -38,7 +39,7 @@ pub const FIRST_PAGE_FILE: &str = "leadq.first-page.json";
 /// Beside sled's files: the generation of the last flush known to be durable.
 const GENERATION_FILE: &str = "leadq.generation";
 const META_NEXT_LEAD: &[u8] = b"next_lead_id";
-const META_NEXT_OUTCOME: &[u8] = b"next_outcome_seq";
+pub(crate) const META_NEXT_OUTCOME: &[u8] = b"next_outcome_seq";
 const META_PIPELINE: &[u8] = b"pipeline";
 const META_OUTCOMES: &[u8] = b"outcome_catalog";
 
@@ -95,6 +96,8 @@ pub struct Store {
     /// Set by [`Store::stop_reads`]: scans over a whole tree end early with
     /// [`StoreError::Closing`], so a background read lets go of the book at quit.
     closing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Commits made durable without a sled flush ([`journal`]).
+    journal: std::sync::Arc<journal::Journal>,
     /// Seals the files when the last clone closes; declared last so sled closes first.
     _seal: std::sync::Arc<integrity::CloseSeal>,
 }
@@ -205,12 +208,14 @@ impl Store {
             lead_outcomes: tree("lead_outcomes")?,
             meta: tree("meta")?,
             closing: Default::default(),
+            journal: std::sync::Arc::new(journal::Journal::open(path).map_err(io)?),
             _seal: std::sync::Arc::new(integrity::CloseSeal::new(path)),
             data_file: std::sync::Arc::new(data_file),
             db,
         };
         store.check_schema()?;
         store.check_generation()?;
+        store.replay_journal()?;
         Ok(store)
     }
 
@@ -237,7 +242,7 @@ impl Store {
         Ok(())
     }
 
-    fn generation(&self) -> Result<u64> {
+    pub(crate) fn generation(&self) -> Result<u64> {
         Ok(self
             .meta
             .get(META_GENERATION)
@@ -338,6 +343,9 @@ impl Store {
     }
 
     pub fn flush(&self) -> Result<()> {
+        // Every journaled commit appended before this point was applied to sled before it,
+        // so the flush below covers it.
+        let journaled = self.journal.appended();
         let generation = self.next_counter(META_GENERATION, 1)? + 1;
         self.db.flush().map_err(|e| self.sled_error(e))?;
         let io = |source| StoreError::Io {
@@ -349,7 +357,8 @@ impl Store {
         self.data_file.sync_data().map_err(io)?;
         // Written only after the flush is durable, so it can lag the database but never lead
         // it; it need not be synced itself.
-        write_generation(&self.path.join(GENERATION_FILE), generation).map_err(io)
+        write_generation(&self.path.join(GENERATION_FILE), generation).map_err(io)?;
+        self.journal.clear_if_unchanged(journaled).map_err(io)
     }
 
     // ----- typed helpers -----

@@ -1,10 +1,8 @@
 //! Moving a lead between pipeline stages, and undoing the move: the lead and its stage-change
-//! activity written in one durable transaction.
-
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+//! activity written in one durable commit.
 
 use crate::core::model::{Activity, ActivityKind, Lead, LeadId, Timestamp};
+use crate::store::journal::{Op, TreeId};
 use crate::store::{Store, StoreError, codec};
 
 /// A stored stage change, with what undoing it must restore.
@@ -48,13 +46,6 @@ pub enum StageError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-fn unwrap_tx(e: TransactionError<StoreError>, store: &Store) -> StoreError {
-    match e {
-        TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => store.sled_error(e),
-    }
 }
 
 fn stored(store: &Store, id: LeadId) -> Result<Lead, StoreError> {
@@ -121,26 +112,32 @@ pub fn undo_stage_move(store: &Store, mv: &StageMove) -> Result<Lead, StageError
     Ok(lead)
 }
 
+/// The lead and its activity change in one commit, durable through the journal.
 fn write(
     store: &Store,
     lead: &Lead,
     add: Option<(Vec<u8>, Vec<u8>)>,
     remove: Option<sled::IVec>,
 ) -> Result<(), StoreError> {
-    let lead_bytes = codec::encode(lead);
-    (&store.leads, &store.activities)
-        .transaction(|(leads, activities)| {
-            leads.insert(&lead.id.to_be_bytes(), lead_bytes.as_slice())?;
-            if let Some((k, v)) = &add {
-                activities.insert(k.as_slice(), v.as_slice())?;
-            }
-            if let Some(k) = &remove {
-                activities.remove(k)?;
-            }
-            Ok::<_, ConflictableTransactionError<StoreError>>(())
-        })
-        .map_err(|e| unwrap_tx(e, store))?;
-    store.flush()
+    let mut ops = vec![Op::Put {
+        tree: TreeId::Leads,
+        key: lead.id.to_be_bytes().to_vec(),
+        value: codec::encode(lead),
+    }];
+    if let Some((key, value)) = add {
+        ops.push(Op::Put {
+            tree: TreeId::Activities,
+            key,
+            value,
+        });
+    }
+    if let Some(k) = remove {
+        ops.push(Op::Remove {
+            tree: TreeId::Activities,
+            key: k.to_vec(),
+        });
+    }
+    store.commit(ops)
 }
 
 #[cfg(test)]

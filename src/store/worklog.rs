@@ -1,14 +1,12 @@
 //! Logging what happened when a lead was worked, and undoing it: one atomic, durable write
 //! of the outcome record, the lead's side effects and its timeline entry.
 
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-
 use crate::core::learn::{Priors, learn};
 use crate::core::model::{Activity, ActivityKind, DAY, LeadId, NextAction, Timestamp};
 use crate::core::outcome::{OutcomeRecord, OutcomeType};
+use crate::store::journal::{Op, TreeId};
 use crate::store::learning::{LearningWrite, WeightCause, WeightEvent, event_key};
-use crate::store::{Store, StoreError, codec, lead_outcome_key};
+use crate::store::{META_NEXT_OUTCOME, Store, StoreError, codec, lead_outcome_key};
 
 /// What a rep logs about a lead.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -43,13 +41,6 @@ impl WorkError {
     /// True when the user's input was at fault (exit code 2).
     pub fn is_bad_input(&self) -> bool {
         !matches!(self, WorkError::Store(e) if !matches!(e, StoreError::LeadNotFound(_)))
-    }
-}
-
-fn unwrap_tx(e: TransactionError<StoreError>, store: &Store) -> StoreError {
-    match e {
-        TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => store.sled_error(e),
     }
 }
 
@@ -289,7 +280,8 @@ fn undo_with(store: &Store, seq: u64, priors: Option<&Priors>) -> Result<Outcome
     Ok(logged)
 }
 
-/// One transaction over leads, outcomes, activities and weights, then a durable flush.
+/// One atomic commit over leads, outcomes, activities and weights, durable through the
+/// journal before it returns.
 fn write_atomically(
     store: &Store,
     lead: &crate::core::model::Lead,
@@ -298,50 +290,62 @@ fn write_atomically(
     remove: &[Activity],
     learning: &LearningWrite,
 ) -> Result<(), StoreError> {
-    // Keys of activities to remove are found before the transaction (reads of scans are not
+    let put = |tree, key: &[u8], value: Vec<u8>| Op::Put {
+        tree,
+        key: key.to_vec(),
+        value,
+    };
+    let mut ops = vec![put(
+        TreeId::Leads,
+        &lead.id.to_be_bytes(),
+        codec::encode(lead),
+    )];
+    for (k, v) in &learning.outcomes {
+        ops.push(put(TreeId::Outcomes, k, v.clone()));
+    }
+    ops.push(put(
+        TreeId::Outcomes,
+        &rec.seq.to_be_bytes(),
+        codec::encode(rec),
+    ));
+    ops.push(put(
+        TreeId::LeadOutcomes,
+        &lead_outcome_key(rec.lead, rec.seq),
+        Vec::new(),
+    ));
+    // The sequence number was taken outside the commit; a replay must not hand it out again.
+    ops.push(Op::AtLeast {
+        tree: TreeId::Meta,
+        key: META_NEXT_OUTCOME.to_vec(),
+        value: rec.seq + 1,
+    });
+    for k in &learning.removes {
+        ops.push(Op::Remove {
+            tree: TreeId::Weights,
+            key: k.clone(),
+        });
+    }
+    for (k, v) in &learning.puts {
+        ops.push(put(TreeId::Weights, k, v.clone()));
+    }
+    for a in add {
+        ops.push(put(
+            TreeId::Activities,
+            &store.new_activity_key(a)?,
+            codec::encode(a),
+        ));
+    }
+    // Keys of activities to remove are found before the commit (reads of scans are not
     // transactional in sled 0.34); the console holds the only handle, so they cannot move.
-    let mut remove_keys = Vec::new();
     for a in remove {
         if let Some(k) = store.activity_key_of(a)? {
-            remove_keys.push(k);
+            ops.push(Op::Remove {
+                tree: TreeId::Activities,
+                key: k.to_vec(),
+            });
         }
     }
-    let mut add_keys = Vec::new();
-    for a in add {
-        add_keys.push((store.new_activity_key(a)?, codec::encode(a)));
-    }
-    let lead_bytes = codec::encode(lead);
-    let rec_bytes = codec::encode(rec);
-    (
-        &store.leads,
-        &store.outcomes,
-        &store.activities,
-        &store.weights,
-        &store.lead_outcomes,
-    )
-        .transaction(|(leads, outcomes, activities, weights, lead_outcomes)| {
-            leads.insert(&lead.id.to_be_bytes(), lead_bytes.as_slice())?;
-            for (k, v) in &learning.outcomes {
-                outcomes.insert(k.as_slice(), v.as_slice())?;
-            }
-            outcomes.insert(&rec.seq.to_be_bytes(), rec_bytes.as_slice())?;
-            lead_outcomes.insert(&lead_outcome_key(rec.lead, rec.seq), &[])?;
-            for k in &learning.removes {
-                weights.remove(k.as_slice())?;
-            }
-            for (k, v) in &learning.puts {
-                weights.insert(k.as_slice(), v.as_slice())?;
-            }
-            for (k, v) in &add_keys {
-                activities.insert(k.as_slice(), v.as_slice())?;
-            }
-            for k in &remove_keys {
-                activities.remove(k)?;
-            }
-            Ok::<_, ConflictableTransactionError<StoreError>>(())
-        })
-        .map_err(|e| unwrap_tx(e, store))?;
-    store.flush()
+    store.commit(ops)
 }
 
 #[cfg(test)]
