@@ -23,18 +23,19 @@ WORK=${LEADQ_BENCH_DIR:-$(mktemp -d -t leadq-bench.XXXXXX)}
 mkdir -p "$WORK"
 echo "scratch directory: $WORK" >&2
 
-cargo build --release --bin leadq --example scale >&2
+cargo build --release --bin leadq --example scale --example sled_floor >&2
 BIN=$PWD/target/release/leadq
 SCALE=$PWD/target/release/examples/scale
+FLOOR=$PWD/target/release/examples/sled_floor
 
-export WORK DB_SIZES MEM_SIZES BIN SCALE
+export WORK DB_SIZES MEM_SIZES BIN SCALE FLOOR
 python3 - <<'PY'
 import json, os, platform, re, shutil, statistics, subprocess, sys, time
 
 work = os.environ["WORK"]
 db_sizes = [int(s) for s in os.environ["DB_SIZES"].split()]
 mem_sizes = [int(s) for s in os.environ["MEM_SIZES"].split()]
-leadq, scale = os.environ["BIN"], os.environ["SCALE"]
+leadq, scale, floor = os.environ["BIN"], os.environ["SCALE"], os.environ["FLOOR"]
 
 def log(*a):
     print(*a, file=sys.stderr, flush=True)
@@ -111,6 +112,20 @@ def peers(r, n, csv, names, queries):
                 subprocess.run(["fzf", "--filter", q], stdin=f, stdout=subprocess.DEVNULL, check=False)
                 took.append((time.perf_counter() - t) * 1e3)
         r["peer_fzf_search_p50_ms"] = pct(took, .5)
+
+def sled_floor(r, n, db):
+    """What sled 0.34 alone costs on this book and at this size (examples/sled_floor.rs)."""
+    p = subprocess.run([floor, "open", db], capture_output=True, text=True, check=True)
+    m = re.search(r"read every lead \(raw\)\s+([0-9.]+) s\s+rss\s+(\d+) B/lead", p.stdout)
+    r["sled_read_leads_rss_per_lead"] = int(m.group(2))
+    m = re.findall(r"peak\s+(\d+) B/lead", p.stdout)
+    r["sled_read_all_peak_per_lead"] = int(m[-1])
+    scratch = f"{work}/sled-floor-{n}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    p = subprocess.run([floor, "insert", str(n), scratch], capture_output=True, text=True,
+                       check=True)
+    r["sled_insert_s"] = float(re.search(r"flush\s+([0-9.]+) s", p.stdout).group(1))
+    shutil.rmtree(scratch, ignore_errors=True)
 
 def first_frame(r, db, key="console_first_frame_s", runs=3):
     """The real console in a pseudo-terminal (script(1)): open → first queue frame, then exit."""
@@ -244,6 +259,13 @@ def write_report(measured=True):
         row("fuzzy search, grown query p50", r["search_grown_key_p50_ms"], "ms")
         row(f"import {r['csv_rows']:,}-row CSV", r["import_s"], "s", r.get("peer_sqlite_import_s"),
             "sqlite3 .import", budget=15)
+        if "sled_insert_s" in r:
+            row(f"sled alone: insert {n:,} lead-sized records and their email keys, flush (floor under the import)",
+                r["sled_insert_s"], "s", budget=15)
+            row("sled alone: resident memory per lead after opening the book and reading every lead (floor under memory)",
+                r["sled_read_leads_rss_per_lead"], "B", budget=600)
+            row("sled alone: peak resident memory per lead after reading every tree",
+                r["sled_read_all_peak_per_lead"], "B")
         if "peak_rss_after_open_per_lead" in r:
             row("resident memory per lead (peak, open → first page)", r["peak_rss_after_open_per_lead"], "B", budget=600)
         if "rss_after_build_per_lead" in r:
@@ -325,6 +347,7 @@ for n in db_sizes:
     # keystrokes.py quit the console cleanly: later starts draw the saved first page.
     first_frame(r, db)
     import_run(r, n, csv)
+    sled_floor(r, n, db)
     peers(r, n, csv, names, queries)
     r["load_average"] = load()
     results[f"db-{n}"] = r

@@ -436,6 +436,19 @@ impl Store {
         }
     }
 
+    /// Reads every record of the named tree without decoding it: (records, bytes). For
+    /// measurements of what sled itself costs (`examples/sled_floor.rs`).
+    pub fn raw_scan(&self, tree: &str) -> Result<(u64, u64)> {
+        let tree = self.db.open_tree(tree).map_err(|e| self.sled_error(e))?;
+        let (mut n, mut bytes) = (0u64, 0u64);
+        for item in tree.iter() {
+            let (k, v) = item.map_err(|e| self.sled_error(e))?;
+            n += 1;
+            bytes += (k.len() + v.len()) as u64;
+        }
+        Ok((n, bytes))
+    }
+
     /// A setting or other small value from the `meta` tree.
     pub fn get_meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
         self.get_value(&self.meta, key.as_bytes())
