@@ -292,8 +292,9 @@ pub enum Effect {
         rule: crate::core::outcome::RuleId,
         to: f64,
     },
-    /// Compute the dashboard on the worker, then `DashboardLoaded`.
-    LoadDashboard,
+    /// Compute the dashboard on the worker, then `DashboardLoaded`; with every lead's
+    /// probability from the live index when the book is scored (else the worker scores it).
+    LoadDashboard(Option<Vec<f64>>),
     /// Read the published rule versions, then `VersionsLoaded`.
     LoadVersions,
     /// Durable save of the edited outcome catalogue, then `OutcomesSaved`.

@@ -331,10 +331,8 @@ pub fn preview(store: &Store, text: &str, now: Timestamp) -> Result<Preview, Str
     })
 }
 
-/// Reads the dashboard's inputs from the store and computes it.
-pub fn load_dashboard(store: &Store, now: Timestamp) -> Result<Dashboard, StoreError> {
-    let leads: Vec<_> = store.leads().collect::<Result<_, _>>()?;
-    let pipeline = store.pipeline()?;
+/// Every stage change in the book, from the activity timeline.
+fn stage_moves(store: &Store) -> Result<Vec<StageMove>, StoreError> {
     let mut moves = Vec::new();
     for a in store.activities() {
         let a = a?;
@@ -347,7 +345,29 @@ pub fn load_dashboard(store: &Store, now: Timestamp) -> Result<Dashboard, StoreE
             });
         }
     }
-    let labelled: Vec<LabelledOutcome> = labelled(store)?
+    Ok(moves)
+}
+
+/// Reads the dashboard's inputs from the store and computes it. `probabilities` are every
+/// lead's current probability from the console's live index; without them the book is
+/// scored here (a second full read of it).
+pub fn load_dashboard(
+    store: &Store,
+    probabilities: Option<Vec<f64>>,
+    now: Timestamp,
+) -> Result<Dashboard, StoreError> {
+    // The scan of every activity for stage moves is the longest read (most of a minute at a
+    // million leads); the leads and outcomes are read beside it on the other core.
+    let (leads, moves, labelled) = std::thread::scope(|scope| {
+        let moves = scope.spawn(|| stage_moves(store));
+        let leads: Result<Vec<_>, _> = store.leads().collect();
+        let labelled = labelled(store);
+        let moves = moves.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (leads, moves, labelled)
+    });
+    let (leads, moves) = (leads?, moves?);
+    let pipeline = store.pipeline()?;
+    let labelled: Vec<LabelledOutcome> = labelled?
         .into_iter()
         .filter(|o| o.2.is_finite())
         .map(|o| LabelledOutcome {
@@ -356,13 +376,18 @@ pub fn load_dashboard(store: &Store, now: Timestamp) -> Result<Dashboard, StoreE
             positive: o.1,
         })
         .collect();
-    let card = store.scorecard()?;
-    let index = store.build_index(&card, PriorityConfig::default(), now)?;
-    let probabilities: Vec<f64> = leads
-        .iter()
-        .filter_map(|l| index.logit(l.id))
-        .map(sigmoid)
-        .collect();
+    let probabilities = match probabilities {
+        Some(p) => p,
+        None => {
+            let card = store.scorecard()?;
+            let index = store.build_index(&card, PriorityConfig::default(), now)?;
+            leads
+                .iter()
+                .filter_map(|l| index.logit(l.id))
+                .map(sigmoid)
+                .collect()
+        }
+    };
     let admin = load_admin(store)?;
     let rules: Vec<RuleWeights> = admin
         .set

@@ -296,7 +296,17 @@ fn won_and_lost_book(store: &Store) -> Vec<Lead> {
 fn dashboard_numbers_match_an_independent_count_of_the_stored_book() {
     let (_dir, store) = store_with_book();
     let leads = won_and_lost_book(&store);
-    let d = load_dashboard(&store, NOW).unwrap();
+    let d = load_dashboard(&store, None, NOW).unwrap();
+    // The console passes the live index's probabilities instead of scoring the book again:
+    // the same dashboard.
+    let card = store.scorecard().unwrap();
+    let index = store
+        .build_index(&card, crate::core::priority::PriorityConfig::default(), NOW)
+        .unwrap();
+    assert_eq!(
+        load_dashboard(&store, Some(index.probabilities()), NOW).unwrap(),
+        d
+    );
     // Independent counts from the stored leads.
     let won: Vec<&Lead> = leads.iter().filter(|l| l.stage == "Won").collect();
     let lost = leads.iter().filter(|l| l.stage == "Lost").count();

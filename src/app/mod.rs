@@ -314,7 +314,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             app.screen = Screen::Dashboard;
             app.status = Some("computing the dashboard…".into());
-            vec![Effect::LoadDashboard]
+            let probabilities = app.scoring.as_ref().map(|s| s.index.probabilities());
+            vec![Effect::LoadDashboard(probabilities)]
         }
         EditRule | AddRule | ToggleLock | ToggleRuleEnabled | DeleteRule | PreviewDraft
         | PublishDraft | DiscardDraft | RevertWeight | RestoreVersion => vec![],

@@ -245,7 +245,7 @@ fn an_outcome_that_taught_the_model_keeps_its_label_on_the_dashboard_after_a_map
     let rec = log_outcome_learned(&store, 2, &req, snapshot, &priors, NOW).unwrap();
     assert_eq!(rec.step.as_ref().map(|s| s.target), Some(1.0));
     store.edit_outcome("voicemail", &to(Label::None)).unwrap();
-    let d = super::admin_data::load_dashboard(&store, NOW).unwrap();
+    let d = super::admin_data::load_dashboard(&store, None, NOW).unwrap();
     assert_eq!(d.labelled, 1, "the learned outcome still counts");
     let positives: f64 = d.calibration.iter().map(|b| b.observed * b.n as f64).sum();
     assert_eq!(

@@ -381,7 +381,7 @@ impl Session {
                 }
                 None
             }
-            Effect::PreviewRules(_) | Effect::PublishRules(_) | Effect::LoadDashboard => {
+            Effect::PreviewRules(_) | Effect::PublishRules(_) | Effect::LoadDashboard(_) => {
                 let _ = self
                     .worker
                     .jobs

@@ -203,7 +203,7 @@ fn admin_job(store: &Store, effect: Effect, now: Timestamp) -> Action {
             Ok(d) => Action::AdminLoaded(Box::new(d)),
             Err(e) => Action::Failed(format!("rules admin: {e}")),
         },
-        Effect::LoadDashboard => match admin_data::load_dashboard(store, now) {
+        Effect::LoadDashboard(probabilities) => match admin_data::load_dashboard(store, probabilities, now) {
             Ok(d) => Action::DashboardLoaded(Box::new(d)),
             Err(e) => Action::Failed(format!("dashboard: {e}")),
         },

@@ -433,6 +433,16 @@ impl LeadIndex {
         self.by_id.get(&id).map(|r| *r as usize)
     }
 
+    /// Every lead's probability σ(logit), in no particular order (the dashboard's score
+    /// distribution, from the live index instead of a second scoring of the book).
+    pub fn probabilities(&self) -> Vec<f64> {
+        let bias = self.weights.bias;
+        self.sums
+            .iter()
+            .map(|&s| crate::core::weights::sigmoid(bias + s))
+            .collect()
+    }
+
     /// The lead's logit, as the queue ranks it.
     pub fn logit(&self, id: LeadId) -> Option<f64> {
         self.row_of(id).map(|r| self.weights.bias + self.sums[r])

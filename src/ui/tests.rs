@@ -254,7 +254,7 @@ fn rules_admin_preview_and_dashboard_snapshots() {
     keys(&mut app, "5");
     update(
         &mut app,
-        Action::DashboardLoaded(Box::new(load_dashboard(&store, NOW).unwrap())),
+        Action::DashboardLoaded(Box::new(load_dashboard(&store, None, NOW).unwrap())),
     );
     insta::assert_snapshot!("dashboard", render(&app, 80, 24).backend());
 }
