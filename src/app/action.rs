@@ -292,6 +292,14 @@ pub enum Effect {
         rule: crate::core::outcome::RuleId,
         to: f64,
     },
+    /// Set a rule's weight to what it was `back` changes before its newest (read from the
+    /// store: older than the history the admin holds), or to `prior` when its history is
+    /// shorter, as [`Effect::RevertWeight`] does.
+    RevertWeightBack {
+        rule: crate::core::outcome::RuleId,
+        back: usize,
+        prior: f64,
+    },
     /// Compute the dashboard on the worker, then `DashboardLoaded`; with every lead's
     /// probability from the live index when the book is scored (else the worker scores it).
     LoadDashboard(Option<Vec<f64>>),

@@ -351,11 +351,12 @@ fn revert_weight(app: &mut App) -> Vec<Effect> {
         return vec![];
     };
     let (id, points) = (rule.id, rule.points);
-    let history = admin
+    // The newest changes of the rule's history, and how many it holds in all.
+    let (history, changes) = admin
         .data
         .as_ref()
         .and_then(|d| d.stats.get(&rule.name))
-        .map(|s| s.history.clone())
+        .map(|s| (s.history.clone(), s.changes as usize))
         .unwrap_or_default();
     if admin.draft.is_some() {
         app.toast(
@@ -365,17 +366,31 @@ fn revert_weight(app: &mut App) -> Vec<Effect> {
         return vec![];
     }
     let depth = admin.revert_depth + 1;
-    let to = if depth < history.len() {
-        history[history.len() - 1 - depth]
-    } else {
-        weight_from_points(points)
-    };
-    if history.is_empty() {
+    if changes == 0 {
         app.toast("this rule's weight never moved: nothing to revert", false);
         return vec![];
     }
-    admin.revert_depth = depth.min(history.len());
-    vec![Effect::RevertWeight { rule: id, to }]
+    let prior = weight_from_points(points);
+    let effect = if depth < history.len() {
+        Effect::RevertWeight {
+            rule: id,
+            to: history[history.len() - 1 - depth],
+        }
+    } else if depth < changes {
+        // Further back than the history held here: the store reads that one change.
+        Effect::RevertWeightBack {
+            rule: id,
+            back: depth,
+            prior,
+        }
+    } else {
+        Effect::RevertWeight {
+            rule: id,
+            to: prior,
+        }
+    };
+    admin.revert_depth = depth.min(changes);
+    vec![effect]
 }
 
 /// Results from the worker for the rules admin.

@@ -16,7 +16,7 @@ use crate::core::priority::PriorityConfig;
 use crate::core::rules::RuleSet;
 use crate::core::scorecard::Scorecard;
 use crate::core::weights::{Weights, points_from_weight, sigmoid};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Tally};
 
 use super::book::Book;
 use super::scoring::Scoring;
@@ -27,6 +27,9 @@ pub const MIN_LIFT_OUTCOMES: usize = 5;
 pub const RECENT_OUTCOMES: usize = 200;
 /// How many queue rows the preview compares.
 pub const PREVIEW_TOP: usize = 10;
+/// How many of each rule's newest weight changes the admin reads: more than a sparkline as wide
+/// as any terminal shows (older ones are read one at a time when a revert steps back past them).
+pub const HISTORY_POINTS: usize = 512;
 
 /// What the admin table shows of one published rule besides the rule itself.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -36,8 +39,11 @@ pub struct RuleStats {
     pub evidence: u32,
     /// Positive-outcome rate of labelled outcomes it matched ÷ the overall rate.
     pub lift: Option<f64>,
-    /// The rule's weight (log-odds) after each stored change, oldest first.
+    /// The rule's weight (log-odds) after each of its newest stored changes (at most
+    /// [`HISTORY_POINTS`]), oldest first.
     pub history: Vec<f64>,
+    /// How many stored changes its history holds in all.
+    pub changes: u64,
 }
 
 /// The rules admin's data: the published set, its version, and per-rule figures by name.
@@ -60,7 +66,8 @@ impl PartialEq for AdminData {
 /// learned), time.
 type Labelled = (Vec<(RuleId, f32)>, bool, f64, Timestamp);
 
-/// The labelled outcomes that are still in force. An outcome that taught the model counts
+/// The labelled outcomes that are still in force (a pass over every outcome: the dashboard's
+/// calibration needs each one's prediction and time). An outcome that taught the model counts
 /// with the label it was learned with (an admin's later edit of the outcome map does not
 /// rewrite it); one that did not, with the current map.
 fn labelled(store: &Store) -> Result<Vec<Labelled>, StoreError> {
@@ -82,7 +89,9 @@ fn labelled(store: &Store) -> Result<Vec<Labelled>, StoreError> {
     Ok(out)
 }
 
-/// Reads the admin table's figures (match counts come from the live index).
+/// Reads the admin table's figures (match counts come from the live index): lift and history
+/// from the figures the store keeps as outcomes and weight changes are written (built once for
+/// a book from before they were kept), never from a pass over every outcome or change.
 pub fn load_admin(store: &Store) -> Result<AdminData, StoreError> {
     let set = store.current_rules()?;
     let versions: Vec<(u32, String)> = store
@@ -99,30 +108,19 @@ pub fn load_admin(store: &Store) -> Result<AdminData, StoreError> {
     let weights = store.learned_weights(&priors)?;
     let state = store.learner_state()?;
     let cfg = store.learn_config()?;
-    let outcomes = labelled(store)?;
-    let total = outcomes.len();
-    let total_pos = outcomes.iter().filter(|o| o.1).count();
+    let tally = store.admin_tally()?;
+    let labelled = tally.labelled(&store.outcome_catalog()?);
     let mut stats = HashMap::new();
-    let mut histories = store.weight_histories()?;
     for rule in &set.rules {
         let shown = shown_weight(rule.id, &weights, &state, &priors, &cfg);
-        let matching: Vec<bool> = outcomes
-            .iter()
-            .filter(|o| o.0.iter().any(|&(r, a)| r == rule.id && a > 0.0))
-            .map(|o| o.1)
-            .collect();
-        let lift = (matching.len() >= MIN_LIFT_OUTCOMES && total_pos > 0).then(|| {
-            let rate = matching.iter().filter(|&&p| p).count() as f64 / matching.len() as f64;
-            rate / (total_pos as f64 / total as f64)
-        });
-        let history = histories.remove(&Some(rule.id)).unwrap_or_default();
         stats.insert(
             rule.name.clone(),
             RuleStats {
                 learned_points: shown.learned.then(|| points_from_weight(shown.weight)),
                 evidence: shown.evidence,
-                lift,
-                history,
+                lift: lift(&labelled, rule.id),
+                history: store.recent_history(Some(rule.id), HISTORY_POINTS)?,
+                changes: tally.changes(Some(rule.id)),
             },
         );
     }
@@ -131,6 +129,16 @@ pub fn load_admin(store: &Store) -> Result<AdminData, StoreError> {
         version,
         versions,
         stats,
+    })
+}
+
+/// Positive rate of the labelled outcomes that matched `rule` ÷ the overall positive rate,
+/// once at least [`MIN_LIFT_OUTCOMES`] matched it.
+fn lift(labelled: &Tally, rule: RuleId) -> Option<f64> {
+    let (matching, positive) = labelled.rules.get(&rule).copied().unwrap_or((0, 0));
+    (matching >= MIN_LIFT_OUTCOMES as i64 && labelled.positive > 0).then(|| {
+        let rate = positive as f64 / matching as f64;
+        rate / (labelled.positive as f64 / labelled.outcomes as f64)
     })
 }
 
@@ -362,7 +370,9 @@ pub fn load_dashboard(
         let moves = scope.spawn(|| stage_moves(store));
         let leads: Result<Vec<_>, _> = store.leads().collect();
         let labelled = labelled(store);
-        let moves = moves.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let moves = moves
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (leads, moves, labelled)
     });
     let (leads, moves) = (leads?, moves?);
@@ -414,3 +424,6 @@ pub fn load_dashboard(
         now,
     }))
 }
+
+#[cfg(test)]
+mod tests;

@@ -402,6 +402,12 @@ impl Session {
                 Err(e) => Action::Failed(format!("restore failed: {e}")),
             }),
             Effect::RevertWeight { rule, to } => Some(self.revert_weight(rule, to, now)),
+            Effect::RevertWeightBack { rule, back, prior } => {
+                Some(match self.store.weight_back(Some(rule), back) {
+                    Ok(to) => self.revert_weight(rule, to.unwrap_or(prior), now),
+                    Err(e) => Action::Failed(format!("weight not reverted: {e}")),
+                })
+            }
             Effect::LoadVersions => Some(match self.store.rule_version_summaries() {
                 Ok(v) => Action::VersionsLoaded(v),
                 Err(e) => Action::Failed(format!("rules versions: {e}")),

@@ -141,6 +141,9 @@ fn number_and_learn(store: &Store, staged: Vec<([u8; 24], Vec<u8>)>) -> Result<(
     if staged.is_empty() {
         return Ok(());
     }
+    // Written outside any transaction: the rules admin's figures are dropped while they are,
+    // so that a crash part way leaves them to be built again rather than short.
+    let tally = store.take_admin_tally()?;
     let mut learner = HistoryLearner::new(store)?;
     let first = store.reserve_outcome_seqs(staged.len() as u64)?;
     for (seq, (_, value)) in (first..).zip(staged) {
@@ -152,10 +155,12 @@ fn number_and_learn(store: &Store, staged: Vec<([u8; 24], Vec<u8>)>) -> Result<(
         })?;
         rec.seq = seq;
         learner.step(&mut rec);
-        store.put_outcome(&rec)?;
+        learner.count(&rec);
+        store.put_new_outcome(&rec)?;
     }
+    let delta = learner.take_tally();
     learner.finish(store)?;
-    Ok(())
+    store.restore_admin_tally(tally, &delta)
 }
 
 /// Fills an empty database with the default demo book (5 000 leads, seed 42) as of `now`;

@@ -4,8 +4,9 @@
 
 use crate::core::learn::{LearnConfig, Priors, learn};
 use crate::core::outcome::{OutcomeCatalog, OutcomeRecord};
-use crate::store::learning::{LearningState, LearningWrite, WeightCause, WeightEvent, event_key};
-use crate::store::{Store, StoreError, codec};
+use crate::store::admin_index::AdminTally;
+use crate::store::learning::{LearningState, LearningWrite, WeightCause, WeightEvent};
+use crate::store::{Store, StoreError};
 
 /// Learns from outcomes handed to it in the order they were logged, then writes the weights,
 /// the learner's state and one weight event per step in one batch.
@@ -61,12 +62,21 @@ impl HistoryLearner {
             cause: WeightCause::Outcome { seq: rec.seq },
             deltas: step.deltas.clone(),
         };
-        self.events
-            .puts
-            .push((event_key(event.no), codec::encode(&event)));
+        self.events.put_event(&event, None);
         self.ls.next_event += 1;
         rec.step = Some(step);
         self.learned += 1;
+    }
+
+    /// Counts an outcome as written into the change to the rules admin's figures (after
+    /// [`HistoryLearner::step`], which may have given it its learning step).
+    pub(crate) fn count(&mut self, rec: &OutcomeRecord) {
+        self.events.tally.count_outcome(rec, 1);
+    }
+
+    /// What the outcomes counted and the steps taken change in the rules admin's figures.
+    pub(crate) fn take_tally(&mut self) -> AdminTally {
+        std::mem::take(&mut self.events.tally)
     }
 
     /// Writes what was learned; returns how many outcomes taught the weights. Not durable by

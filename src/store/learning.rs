@@ -5,9 +5,7 @@
 //! ([`LearnerState`]), `next_event` (next event number) and `event/` ++ number for each
 //! [`WeightEvent`]. `current` — the weights the scorecard scores with — is the learned weights
 //! with the minimum-evidence rule applied ([`effective_weights`]); it is rewritten in the same
-//! transaction as every change here.
-
-use std::collections::HashMap;
+//! transaction as every change here, as are the rules admin's figures ([`super::admin_index`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -15,13 +13,14 @@ use crate::core::learn::{LearnConfig, LearnerState, Priors, effective_weights, l
 use crate::core::model::Timestamp;
 use crate::core::outcome::{LearnStep, RuleId, WeightDelta};
 use crate::core::weights::Weights;
+use crate::store::admin_index::AdminTally;
 use crate::store::{Store, StoreError, codec};
 
 const LEARNED: &[u8] = b"learned";
 const LEARNER: &[u8] = b"learner";
 const CURRENT: &[u8] = b"current";
 const EVENT_NEXT: &[u8] = b"next_event";
-const EVENT_PREFIX: &[u8] = b"event/";
+pub(crate) const EVENT_PREFIX: &[u8] = b"event/";
 const META_CONFIG: &str = "learn_config";
 
 /// Why a weight changed.
@@ -58,6 +57,9 @@ pub(crate) struct LearningWrite {
     pub removes: Vec<Vec<u8>>,
     /// Outcome records rewritten by a replay (their steps were learned again).
     pub outcomes: Vec<(Vec<u8>, Vec<u8>)>,
+    /// How the write changes the rules admin's figures; turned into puts by
+    /// [`Store::admin_index_puts`] right before the write.
+    pub tally: AdminTally,
 }
 
 pub(crate) fn event_key(no: u64) -> Vec<u8> {
@@ -104,9 +106,13 @@ impl Store {
     }
 
     /// Each rule's weight after every change that touched it, oldest first, in one pass over
-    /// the events (the rules admin shows them all at once).
-    pub fn weight_histories(&self) -> Result<HashMap<Option<RuleId>, Vec<f64>>, StoreError> {
-        let mut out: HashMap<Option<RuleId>, Vec<f64>> = HashMap::new();
+    /// the events: what the rules admin read before its figures were kept ([`Store::
+    /// recent_history`]); the reference its tests compare them with.
+    #[cfg(test)]
+    pub(crate) fn weight_histories(
+        &self,
+    ) -> Result<std::collections::HashMap<Option<RuleId>, Vec<f64>>, StoreError> {
+        let mut out: std::collections::HashMap<Option<RuleId>, Vec<f64>> = Default::default();
         for ev in
             self.iter_values::<WeightEvent>(&self.weights, self.weights.scan_prefix(EVENT_PREFIX))
         {
@@ -212,10 +218,11 @@ impl Store {
                 None => restore(&mut ls.weights, &step.deltas),
             }
         }
-        w.removes.push(event_key(no));
+        w.remove_event(&events[0]);
         for (ev, rec) in events.into_iter().zip(records).skip(1) {
             let deltas = match (&ev.cause, rec) {
                 (WeightCause::Outcome { .. }, Some(mut rec)) => {
+                    w.tally.count_outcome(&rec, -1);
                     let old = rec.step.clone().unwrap_or_default();
                     let step = learn(
                         &mut ls.weights,
@@ -228,6 +235,7 @@ impl Store {
                     );
                     let deltas = step.deltas.clone();
                     rec.step = Some(step);
+                    w.tally.count_outcome(&rec, 1);
                     w.outcomes
                         .push((rec.seq.to_be_bytes().to_vec(), codec::encode(&rec)));
                     deltas
@@ -239,10 +247,11 @@ impl Store {
                     return Err(self.corrupt("outcomes", format!("outcome #{seq}")));
                 }
             };
-            w.puts.push((
-                event_key(ev.no),
-                codec::encode(&WeightEvent { deltas, ..ev }),
-            ));
+            let new = WeightEvent {
+                deltas,
+                ..ev.clone()
+            };
+            w.put_event(&new, Some(&ev));
         }
         Ok(())
     }
@@ -267,9 +276,9 @@ impl Store {
         };
         ls.next_event += 1;
         let mut w = LearningWrite::default();
-        w.puts.push((event_key(event.no), codec::encode(&event)));
+        w.put_event(&event, None);
         self.learning_puts(&ls, priors, &cfg, &mut w);
-        self.write_learning(&w)?;
+        self.write_learning(w)?;
         Ok(event)
     }
 
@@ -291,13 +300,14 @@ impl Store {
         let mut w = LearningWrite::default();
         self.plan_removal(&mut ls, no, priors, &cfg, &mut w)?;
         self.learning_puts(&ls, priors, &cfg, &mut w);
-        self.write_learning(&w)?;
+        self.write_learning(w)?;
         Ok(true)
     }
 
     /// Writes a learning change without an outcome, atomically and durably.
-    fn write_learning(&self, w: &LearningWrite) -> Result<(), StoreError> {
+    fn write_learning(&self, mut w: LearningWrite) -> Result<(), StoreError> {
         use sled::Transactional;
+        self.admin_index_puts(&mut w)?;
         (&self.weights, &self.outcomes)
             .transaction(|(weights, outcomes)| {
                 for k in &w.removes {

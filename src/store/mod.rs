@@ -1,5 +1,7 @@
 //! The sled database: trees, schema version, durable writes, and typed access to stored data.
 
+mod admin_index;
+pub use admin_index::{AdminTally, Tally};
 pub mod backup;
 pub mod catalog;
 pub mod codec;
@@ -28,7 +30,7 @@ use crate::core::model::{LeadId, Pipeline, Timestamp};
 use crate::core::outcome::{OutcomeCatalog, OutcomeRecord};
 
 /// The schema this build writes. Opening a database with a larger one is refused.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 /// Counts durable flushes; mirrored in [`GENERATION_FILE`] to detect lost writes.
@@ -266,6 +268,13 @@ impl Store {
                 }
                 if found < 2 {
                     self.index_outcomes_by_lead()?;
+                } else if found < 3 {
+                    // Schema 2 → 3: the rules admin's figures are built on their first read
+                    // (`admin_index`, off the UI thread), so only the version is recorded.
+                    self.meta
+                        .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+                        .map_err(|e| self.sled_error(e))?;
+                    self.flush()?;
                 }
                 Ok(())
             }
@@ -285,6 +294,7 @@ impl Store {
                 self.meta
                     .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
                     .map_err(|e| self.sled_error(e))?;
+                self.init_admin_index()?;
                 self.flush()
             }
         }

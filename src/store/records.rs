@@ -4,6 +4,7 @@
 use super::{META_NEXT_OUTCOME, Result, Store, StoreError, codec, lead_outcome_key, time_key};
 use crate::core::model::{Account, Activity, Lead, LeadId, normalise_email};
 use crate::core::outcome::OutcomeRecord;
+use crate::store::learning::LearningWrite;
 
 impl Store {
     // ----- leads -----
@@ -206,7 +207,39 @@ impl Store {
         self.next_counter(META_NEXT_OUTCOME, n)
     }
 
+    /// Stores an outcome record (new or replacing the one of its number) with the rules
+    /// admin's figures changed to match, atomically. Not durable by itself.
     pub fn put_outcome(&self, o: &OutcomeRecord) -> Result<()> {
+        use sled::Transactional;
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
+        let mut w = LearningWrite::default();
+        if let Some(old) = self.outcome(o.seq)? {
+            w.tally.count_outcome(&old, -1);
+        }
+        w.tally.count_outcome(o, 1);
+        self.admin_index_puts(&mut w)?;
+        let bytes = codec::encode(o);
+        (&self.outcomes, &self.lead_outcomes, &self.weights)
+            .transaction(|(outcomes, lead_outcomes, weights)| {
+                outcomes.insert(&o.seq.to_be_bytes(), bytes.as_slice())?;
+                lead_outcomes.insert(&lead_outcome_key(o.lead, o.seq), &[])?;
+                for k in &w.removes {
+                    weights.remove(k.as_slice())?;
+                }
+                for (k, v) in &w.puts {
+                    weights.insert(k.as_slice(), v.as_slice())?;
+                }
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(e) => e,
+                TransactionError::Storage(e) => self.sled_error(e),
+            })
+    }
+
+    /// Stores a new outcome record without touching the rules admin's figures: for a bulk
+    /// write that counts them itself (see [`Store::take_admin_tally`]).
+    pub(crate) fn put_new_outcome(&self, o: &OutcomeRecord) -> Result<()> {
         self.put_value(&self.outcomes, &o.seq.to_be_bytes(), o)?;
         self.lead_outcomes
             .insert(lead_outcome_key(o.lead, o.seq), &[])

@@ -5,7 +5,7 @@ use crate::core::learn::{Priors, learn};
 use crate::core::model::{Activity, ActivityKind, DAY, LeadId, NextAction, Timestamp};
 use crate::core::outcome::{OutcomeRecord, OutcomeType};
 use crate::store::journal::{Op, TreeId};
-use crate::store::learning::{LearningWrite, WeightCause, WeightEvent, event_key};
+use crate::store::learning::{LearningWrite, WeightCause, WeightEvent};
 use crate::store::{META_NEXT_OUTCOME, Store, StoreError, codec, lead_outcome_key};
 
 /// What a rep logs about a lead.
@@ -169,9 +169,7 @@ fn log_with(
                     cause: WeightCause::Outcome { seq },
                     deltas: step.deltas.clone(),
                 };
-                write
-                    .puts
-                    .push((event_key(event.no), codec::encode(&event)));
+                write.put_event(&event, None);
                 ls.next_event += 1;
                 store.learning_puts(&ls, priors, &cfg, &mut write);
                 Some(step)
@@ -208,6 +206,8 @@ fn log_with(
             detail: format!("by outcome: {}", kind.name),
         });
     }
+    write.tally.count_outcome(&rec, 1);
+    store.admin_index_puts(&mut write)?;
     write_atomically(store, &current, &rec, &activities, &[], &write)?;
     Ok(rec)
 }
@@ -276,6 +276,8 @@ fn undo_with(store: &Store, seq: u64, priors: Option<&Priors>) -> Result<Outcome
     }
     let logged = rec.clone();
     rec.undone = true;
+    write.tally.count_outcome(&logged, -1);
+    store.admin_index_puts(&mut write)?;
     write_atomically(store, &lead, &rec, &[], &gone, &write)?;
     Ok(logged)
 }

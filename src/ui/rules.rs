@@ -116,10 +116,12 @@ impl Widget for RulesView<'_> {
         .render(table_area, buf);
 
         let selected = admin.selected_rule();
-        let history: Vec<u64> = selected
-            .and_then(|r| data.stats.get(&r.name))
+        let stats = selected.and_then(|r| data.stats.get(&r.name));
+        // The newest changes that fit, scaled to their own range.
+        let history: Vec<u64> = stats
             .map(|s| {
-                let pts: Vec<i32> = s.history.iter().map(|&w| points_from_weight(w)).collect();
+                let shown = &s.history[s.history.len().saturating_sub(spark_area.width.into())..];
+                let pts: Vec<i32> = shown.iter().map(|&w| points_from_weight(w)).collect();
                 let lo = pts.iter().copied().min().unwrap_or(0);
                 pts.iter().map(|&p| (p - lo) as u64 + 1).collect()
             })
@@ -129,7 +131,7 @@ impl Widget for RulesView<'_> {
                 " weight history · {} · {} · {} changes ",
                 fit(&sanitize(&r.name), 28),
                 fit(&sanitize(r.condition.source()), 24),
-                history.len()
+                stats.map_or(0, |s| s.changes)
             ),
             None => " weight history ".into(),
         };
