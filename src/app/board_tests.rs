@@ -225,3 +225,43 @@ fn accounts_rank_by_expected_wins_and_list_their_leads() {
     );
     assert_eq!(effects, vec![Effect::LoadDetail(id)]);
 }
+
+#[test]
+fn an_idle_second_brings_the_accounts_roll_up_up_to_date_before_the_switch() {
+    let mut app = app_with(leads_with_values(12), vec![]);
+    assert!(!app.accounts.built);
+    // A key resets the idle count: one tick after it is not idle yet.
+    press(&mut app, 'j');
+    update(&mut app, Action::Tick(NOW));
+    assert!(!app.accounts.built, "not idle after one tick");
+    update(&mut app, Action::Tick(NOW));
+    assert!(app.accounts.built && !app.accounts.stale);
+    let fresh = app.accounts.rows.clone();
+
+    // The scores change: stale until the next idle second.
+    app.accounts.stale = true;
+    if let Some(s) = app.scoring.as_mut() {
+        let mut w = s.card.weights().clone();
+        w.bias += 1.0;
+        s.index.apply_weights(&w);
+    }
+    press(&mut app, 'k');
+    update(&mut app, Action::Tick(NOW));
+    assert!(app.accounts.stale);
+    update(&mut app, Action::Tick(NOW));
+    assert!(!app.accounts.stale);
+    assert_ne!(
+        app.accounts.rows, fresh,
+        "the roll-up follows the new scores"
+    );
+
+    // The switch then shows exactly what a roll-up on the key would have.
+    let warmed = app.accounts.rows.clone();
+    press(&mut app, '3');
+    assert_eq!(app.screen, Screen::Accounts);
+    assert_eq!(app.accounts.rows, warmed);
+    app.accounts.stale = true;
+    app.accounts
+        .rebuild(&app.book, app.scoring.as_ref(), app.now, app.height);
+    assert_eq!(app.accounts.rows, warmed);
+}

@@ -119,6 +119,8 @@ pub struct App {
     pub importing: bool,
     /// The queue on screen is the first page saved at the last close; the book is loading.
     pub preview: bool,
+    /// Ticks since the last key: the console is idle from two on (at least a second).
+    pub ticks_since_key: u8,
 }
 
 impl App {
@@ -147,6 +149,7 @@ impl App {
             detail_from: None,
             importing: false,
             preview: false,
+            ticks_since_key: 0,
         }
     }
 
@@ -277,8 +280,13 @@ impl App {
 
 /// Applies one action to the state and says what the loop must do. No I/O.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
-    if !matches!(action, Action::Tick(_)) {
-        app.dirty = true;
+    match action {
+        Action::Tick(_) => app.ticks_since_key = app.ticks_since_key.saturating_add(1),
+        Action::Key(_) => {
+            app.ticks_since_key = 0;
+            app.dirty = true;
+        }
+        _ => app.dirty = true,
     }
     // A publish, restore or weight revert reloads the book to re-rank it: the admin stays in
     // the rules view (to preview, publish or restore again) instead of landing on the queue.
@@ -512,6 +520,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 app.rebuild_page();
                 app.dirty = true;
             }
+            views::warm_when_idle(app);
             vec![]
         }
         Resize(w, h) => {

@@ -56,6 +56,24 @@ fn refresh(app: &mut App) {
     }
 }
 
+/// Ticks without a key after which the console counts as idle (at least a second).
+pub const IDLE_TICKS: u8 = 2;
+
+/// While nobody types, brings the accounts roll-up up to date with the book, so that the
+/// next switch to the accounts view only draws: at a million leads the roll-up is a pass of
+/// tens of milliseconds, too long for a keystroke but unnoticed in an idle second. A switch
+/// within a second of a change still rolls up on the key.
+pub(super) fn warm_when_idle(app: &mut App) {
+    let idle = app.ticks_since_key >= IDLE_TICKS;
+    let ready = !matches!(app.screen, Screen::Loading | Screen::Welcome) && !app.preview;
+    if idle && ready && app.scoring.is_some() && (app.accounts.stale || !app.accounts.built) {
+        let now = app.now;
+        app.accounts
+            .rebuild(&app.book, app.scoring.as_ref(), now, app.height);
+        app.dirty |= app.screen == Screen::Accounts;
+    }
+}
+
 fn layout_board(app: &mut App) {
     let (w, h, now) = (app.width, app.height, app.now);
     app.board.layout(&app.book, app.scoring.as_ref(), w, h, now);
