@@ -126,14 +126,18 @@ impl Widget for DashboardView<'_> {
             .map(|(i, &n)| {
                 Bar::default()
                     .value(n)
+                    .text_value(compact_count(n))
                     .label(Line::from(format!("{}", i * 10)))
             })
             .collect();
+        // As wide as the panel allows, one column apart, so that each bar's count stays
+        // readable instead of running into its neighbour's.
+        let slots = dist_a.width.saturating_sub(2) / bars.len().max(1) as u16;
         BarChart::default()
             .block(title("Score distribution"))
             .data(BarGroup::default().bars(&bars))
-            .bar_width(3)
-            .bar_gap(0)
+            .bar_width(slots.saturating_sub(1).max(3))
+            .bar_gap(u16::from(slots > 3))
             .bar_style(Style::new().fg(theme.bar))
             .render(dist_a, buf);
     }
@@ -219,4 +223,32 @@ fn render_health(d: &Dashboard, app: &App, area: Rect, buf: &mut Buffer, block: 
                 .style(theme.muted()),
         )
         .render(chart_a, buf);
+}
+
+/// A count in at most four characters: 999, 1.2k, 12k, 123k, 1.2M.
+fn compact_count(n: u64) -> String {
+    match n {
+        0..=999 => n.to_string(),
+        1_000..=9_999 => format!("{:.1}k", n as f64 / 1e3),
+        10_000..=999_999 => format!("{}k", n / 1_000),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+#[cfg(test)]
+mod compact_tests {
+    #[test]
+    fn counts_fit_four_characters() {
+        for (n, want) in [
+            (0, "0"),
+            (999, "999"),
+            (1_250, "1.2k"),
+            (12_345, "12k"),
+            (885_544, "885k"),
+            (1_000_000, "1.0M"),
+        ] {
+            assert_eq!(super::compact_count(n), want);
+            assert!(super::compact_count(n).chars().count() <= 4);
+        }
+    }
 }
