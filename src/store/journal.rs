@@ -383,22 +383,10 @@ mod tests {
 
     #[test]
     fn commits_confirmed_before_a_crash_are_there_after_it() {
-        use crate::core::model::Lead;
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, store) = crate::store::fixtures::store_with_leads(2);
         let db = dir.path().join("db");
-        {
-            let store = Store::open(&db).unwrap();
-            for id in [1, 2] {
-                let lead = Lead {
-                    id,
-                    name: format!("Lead {id}"),
-                    stage: "New".into(),
-                    ..Lead::default()
-                };
-                store.put_lead(&lead).unwrap();
-            }
-            store.flush().unwrap();
-        }
+        store.flush().unwrap();
+        drop(store);
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",

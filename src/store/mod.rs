@@ -594,4 +594,6 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
 mod tests;

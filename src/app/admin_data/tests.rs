@@ -9,7 +9,6 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::app::{Action, Effect, update};
-use crate::core::model::Lead;
 use crate::core::outcome::Label;
 use crate::store::worklog::{
     LogRequest, log_outcome, log_outcome_learned, undo_outcome, undo_outcome_learned,
@@ -145,18 +144,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn run(ops: &[Op]) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("db")).unwrap();
-    for id in 1..=3 {
-        store
-            .put_lead(&Lead {
-                id,
-                name: format!("Lead {id}"),
-                stage: "New".into(),
-                ..Lead::default()
-            })
-            .unwrap();
-    }
+    let (_dir, store) = crate::store::fixtures::store_with_leads(3);
     store.ensure_published(NOW).unwrap();
     let set = store.current_rules().unwrap();
     let mut locked: Vec<RuleId> = Vec::new();

@@ -2,29 +2,8 @@
 //! reverts.
 
 use super::*;
-use crate::core::learn::Priors;
-use crate::core::model::Lead;
+use crate::store::fixtures::{priors, store_with_leads};
 use crate::store::worklog::{LogRequest, log_outcome_learned, undo_outcome_learned};
-
-fn priors() -> Priors {
-    Priors::from_points(-5.0, [(1, 18.0, false), (2, -20.0, false), (3, 10.0, true)])
-}
-
-fn store_with_leads(n: u64) -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("db")).unwrap();
-    for id in 1..=n {
-        store
-            .put_lead(&Lead {
-                id,
-                name: format!("Lead {id}"),
-                stage: "New".into(),
-                ..Lead::default()
-            })
-            .unwrap();
-    }
-    (dir, store)
-}
 
 /// The i-th outcome of the test history: (lead, outcome id, snapshot).
 fn item(i: u64) -> (u64, &'static str, Vec<(RuleId, f32)>) {
