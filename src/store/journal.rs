@@ -357,6 +357,23 @@ mod tests {
         assert_eq!(entries[0].ops, vec![put(b"y", b"2")]);
     }
 
+    #[test]
+    fn a_clean_close_leaves_nothing_to_replay() {
+        let (dir, store) = crate::store::fixtures::store_with_leads(1);
+        let other = store.clone();
+        store.commit(vec![put(b"x", b"1")]).unwrap();
+        drop(store);
+        let journal = dir.path().join("db").join(JOURNAL_FILE);
+        assert!(
+            std::fs::metadata(&journal).unwrap().len() > 0,
+            "a clone is still open"
+        );
+        drop(other);
+        assert_eq!(std::fs::metadata(&journal).unwrap().len(), 0);
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        assert_eq!(store.meta.get(b"x").unwrap().as_deref(), Some(&b"1"[..]));
+    }
+
     /// Run as a child process by the test below: logs an outcome and moves a stage on the
     /// book at `LEADQ_JOURNAL_CHILD`, says so, and dies at once, with no flush and no
     /// destructor — as a kill right after the console confirmed them would.

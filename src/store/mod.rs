@@ -104,6 +104,20 @@ pub struct Store {
     _seal: std::sync::Arc<integrity::CloseSeal>,
 }
 
+impl Drop for Store {
+    /// The last handle of a clean close flushes the commits that only the journal holds, so
+    /// that the next open has nothing to re-apply (the journal is only replayed after a crash
+    /// or a kill). Best effort: an error leaves the journal, which the next open replays.
+    fn drop(&mut self) {
+        if std::sync::Arc::strong_count(&self.journal) == 1
+            && self.journal.len() > 0
+            && let Err(e) = self.flush()
+        {
+            tracing::warn!("flush on close failed: {e}; the next open re-applies the journal");
+        }
+    }
+}
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").field("path", &self.path).finish()
