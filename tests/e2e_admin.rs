@@ -106,13 +106,15 @@ fn edit_preview_publish_then_restore_in_the_console_and_the_cli_sees_each_versio
     // climb the queue; every other lead keeps its probability. (Which leads make the top 20
     // also depends on deal values and follow-up boosts, so the whole queue is compared.)
     let ranked_published = ranking(&db);
+    // (Engagement decays by the second, so scores read seconds apart differ in the seventh
+    // decimal; +62 points moves a probability by far more than the tolerance.)
     let (mut risen, mut same) = (Vec::new(), Vec::new());
     for (id, &(rank, p)) in &ranked_published {
         let (rank_before, p_before) = ranked_before[id];
-        if p > p_before + 1e-9 {
+        if p > p_before + 1e-4 {
             risen.push((*id, rank_before, rank));
         } else {
-            assert!((p - p_before).abs() < 1e-9, "lead {id}: {p_before} → {p}");
+            assert!((p - p_before).abs() < 1e-4, "lead {id}: {p_before} → {p}");
             same.push(*id);
         }
     }
