@@ -82,10 +82,12 @@ def main():
             return [l.split("\t") for l in f.read().splitlines() if "\t" in l]
 
     waits = {}
+    last_output = b""
     for group, key in PLAN:
         if group.startswith("wait: "):
-            # Background work the next keys need (read on the worker): time until it shows.
-            t, seen = time.perf_counter(), b""
+            # Background work the next keys need (read on the worker): time until it shows,
+            # counted from the end of the previous key's output (0 when that output had it).
+            t, seen = time.perf_counter(), last_output
             while key not in seen and time.perf_counter() - t < 300:
                 seen = (seen + read_some(fd, 0.05))[-65536:]
             waits[group[6:]] = round(time.perf_counter() - t, 3)
@@ -95,6 +97,7 @@ def main():
         t = time.perf_counter()
         os.write(fd, k)
         first = last = None
+        last_output = b""
         # Read the console's output until it has timed this key and gone quiet.
         while True:
             chunk = read_some(fd, 0.05)
@@ -102,6 +105,7 @@ def main():
             if chunk:
                 first = first or now
                 last = now
+                last_output = (last_output + chunk)[-65536:]
                 continue
             if len(timed_lines()) > before or now - t > 30:
                 break

@@ -60,11 +60,25 @@ impl Worker {
     }
 }
 
+/// Lowers the calling thread's CPU priority (nice 10; threads it starts inherit it), so that
+/// background work — a book load, the dashboard's scans, an import — takes the cores only
+/// when the UI thread does not need them: a key pressed while the dashboard reads a million
+/// leads on both cores is answered as fast as on an idle machine. Best effort.
+fn yield_to_the_ui() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on this thread's own id; no memory is passed.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+    }
+}
+
 impl Worker {
     pub(super) fn spawn(results: Sender<Incoming>) -> Worker {
         let send = move |a: Action| results.send((a, Instant::now()));
         let (jobs, queue): (Sender<Job>, Receiver<Job>) = mpsc::channel();
         let thread = std::thread::spawn(move || {
+            yield_to_the_ui();
             let mut waiting: VecDeque<Job> = VecDeque::new();
             loop {
                 if waiting.is_empty() {
@@ -240,4 +254,32 @@ pub fn read_book(
         label,
         is_demo,
     })
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    /// This thread's nice value.
+    fn nice() -> i32 {
+        // SAFETY: as in `yield_to_the_ui`.
+        unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::getpriority(libc::PRIO_PROCESS, tid)
+        }
+    }
+
+    #[test]
+    fn background_work_and_the_threads_it_starts_run_below_the_ui() {
+        let ui = nice();
+        let (worker, helper) = std::thread::spawn(|| {
+            super::yield_to_the_ui();
+            // The parallel passes of a job (scoped threads) inherit the lower priority.
+            let helper = std::thread::scope(|s| s.spawn(nice).join().unwrap());
+            (nice(), helper)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(nice(), ui, "the UI thread keeps its priority");
+        assert_eq!(worker, (ui + 10).min(19));
+        assert_eq!(helper, worker);
+    }
 }
