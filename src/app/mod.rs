@@ -562,6 +562,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 s.index
                     .warm_keys(&mut app.queue.keys, queue::queue_time(app.now));
             }
+            // Likewise the accounts roll-up, so that the first switch to it only draws.
+            views::warm_accounts(app);
             vec![]
         }
         DetailLoaded(data) => {

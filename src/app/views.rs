@@ -64,9 +64,16 @@ pub const IDLE_TICKS: u8 = 2;
 /// tens of milliseconds, too long for a keystroke but unnoticed in an idle second. A switch
 /// within a second of a change still rolls up on the key.
 pub(super) fn warm_when_idle(app: &mut App) {
-    let idle = app.ticks_since_key >= IDLE_TICKS;
+    if app.ticks_since_key >= IDLE_TICKS {
+        warm_accounts(app);
+    }
+}
+
+/// Brings the accounts roll-up up to date with the book now, if it is not (also right after
+/// the book loads, where one pass more is not felt).
+pub(super) fn warm_accounts(app: &mut App) {
     let ready = !matches!(app.screen, Screen::Loading | Screen::Welcome) && !app.preview;
-    if idle && ready && app.scoring.is_some() && (app.accounts.stale || !app.accounts.built) {
+    if ready && app.scoring.is_some() && (app.accounts.stale || !app.accounts.built) {
         let now = app.now;
         app.accounts
             .rebuild(&app.book, app.scoring.as_ref(), now, app.height);

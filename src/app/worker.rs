@@ -234,6 +234,7 @@ pub fn read_book(
     is_demo: bool,
     now: Timestamp,
 ) -> Result<BookData, StoreError> {
+    store.warm_id_generator()?;
     let card = store.scorecard()?;
     // One pass over leads and activities gives the index, the leads and each lead's newest
     // activity (for stale cards on the board).

@@ -131,6 +131,17 @@ impl Store {
     // ----- activities -----
 
     /// A fresh key for a new activity.
+    /// Takes one id from sled's generator and drops it. sled makes its generator durable with
+    /// a blocking flush of the whole log at a process's first id (hundreds of milliseconds on
+    /// a large book); the console takes that first id while it loads the book in the
+    /// background, not on the first outcome a rep logs.
+    pub fn warm_id_generator(&self) -> Result<()> {
+        self.db
+            .generate_id()
+            .map(drop)
+            .map_err(|e| self.sled_error(e))
+    }
+
     pub(crate) fn new_activity_key(&self, a: &Activity) -> Result<[u8; 24]> {
         let seq = self.db.generate_id().map_err(|e| self.sled_error(e))?;
         let mut key = [0u8; 24];
