@@ -10,7 +10,7 @@ pub mod export;
 pub mod history;
 pub mod import;
 mod integrity;
-pub mod journal;
+mod journal;
 pub use integrity::sealed;
 pub mod learning;
 pub mod paths;
