@@ -123,13 +123,18 @@ fn killed_loggers_lose_nothing_they_confirmed() {
     for rec in store.outcomes() {
         let rec = rec.unwrap();
         let timeline = store.activities_of(rec.lead).unwrap();
-        assert!(
-            timeline
-                .iter()
-                .any(|a| a.at == rec.at && a.detail == rec.note),
-            "outcome {} without its activity",
-            rec.seq
-        );
+        if !timeline
+            .iter()
+            .any(|a| a.at == rec.at && a.detail == rec.note)
+        {
+            let kept = dir.keep();
+            panic!(
+                "outcome {} without its activity: {rec:?} confirmed={:?} timeline={timeline:#?} db kept at {}",
+                rec.seq,
+                confirmed.get(&rec.note),
+                kept.display()
+            );
+        }
     }
     // `leadq log` learns: the stored weights equal a replay of the stored outcomes, in order,
     // from the rules' priors, on the activations each outcome recorded.

@@ -2,19 +2,22 @@
 //! write the user sees as done (an outcome, its undo, a stage move) is durable without
 //! waiting for sled to flush its whole log.
 //!
-//! A commit applies its operations to sled in one transaction, then appends them to the
-//! journal with the database's flush generation at that moment, and syncs the journal
-//! (`fdatasync` of a file of a few kilobytes: well under a millisecond here, where a sled
-//! flush of a large book stalls for hundreds). sled's own flusher makes the same writes
-//! durable within half a second, and every [`Store::flush`] — which counts a generation —
-//! covers all that was applied before it. On open, entries written at or after the stored
-//! generation are applied again in order (each operation sets a whole value, so applying one
-//! twice changes nothing); entries older than it were already covered by a flush and are
-//! skipped. A flush empties the journal when no commit raced it.
+//! It is a write-ahead log: a commit appends its operations with the database's flush
+//! generation and syncs the journal (`fdatasync` of a file of a few kilobytes: well under a
+//! millisecond here, where a sled flush of a large book stalls for hundreds), and only then
+//! applies them to sled in one transaction. So whenever any part of a commit can be in
+//! sled's files — its background flusher writes every half second, and a kill can land
+//! between the pages of one transaction — the whole commit is in the journal, and nothing
+//! rests on sled recovering a multi-tree transaction whole. Every [`Store::flush`] — which
+//! counts a generation — covers all the commits applied before it. On open, entries written
+//! at or after the stored generation are applied again in order (each operation sets a whole
+//! value, so applying one twice changes nothing); entries older than it were already covered
+//! by a flush and are skipped. A flush empties the journal when no commit raced it.
 //!
 //! Each entry is framed as length (u32 LE), CRC-32 of the payload (u32 LE), payload (the
-//! codec's format byte + bincode). A torn last entry is a commit that never returned, so it
-//! is ignored; a damaged entry with more after it is damage, and the database is refused.
+//! codec's format byte + bincode). A torn last entry is a commit that never returned and
+//! never reached sled, so it is ignored; a damaged entry with more after it is damage, and
+//! the database is refused.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -86,6 +89,11 @@ struct Entry {
 pub(crate) struct Journal {
     path: PathBuf,
     file: Mutex<File>,
+    /// Held by a commit from its append until sled has its operations, and by a flush while
+    /// it notes what it will cover and counts its generation: every commit is either applied
+    /// before that flush's generation is counted (and covered by it) or journaled with the
+    /// new generation (and replayed after a crash).
+    commits: Mutex<()>,
     /// Commits appended since the store opened; a flush empties the file only when none
     /// came while it ran.
     appended: AtomicU64,
@@ -105,9 +113,15 @@ impl Journal {
         Ok(Journal {
             path,
             file: Mutex::new(file),
+            commits: Mutex::new(()),
             appended: AtomicU64::new(0),
             bytes: AtomicU64::new(bytes),
         })
+    }
+
+    /// Blocks commits while held (see the field `commits`).
+    pub(crate) fn hold_commits(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.commits.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Commits appended so far (for [`Journal::clear_if_unchanged`]).
@@ -239,10 +253,14 @@ impl Store {
         })
     }
 
-    /// Applies `ops` atomically and makes them durable through the journal before
-    /// returning: the write a user sees confirmed survives a crash or a kill from here on.
+    /// Makes `ops` durable in the journal, then applies them to sled atomically: the write
+    /// a user sees confirmed survives a crash or a kill from here on, and a commit killed
+    /// half-way through sled is completed at the next open.
+    ///
+    /// Should sled refuse the operations after the journal has them (a full disk, a failing
+    /// device), the error is returned and the next open applies them again.
     pub(crate) fn commit(&self, ops: Vec<Op>) -> Result<()> {
-        self.apply_ops(&ops)?;
+        let _held = self.journal.hold_commits();
         let entry = Entry {
             generation: self.generation()?,
             ops,
@@ -252,7 +270,12 @@ impl Store {
             .map_err(|source| StoreError::Io {
                 path: self.path.clone(),
                 source,
-            })
+            })?;
+        #[cfg(test)]
+        if tests::ABORT_BEFORE_APPLY.load(Ordering::SeqCst) {
+            std::process::abort();
+        }
+        self.apply_ops(&entry.ops)
     }
 
     /// Bytes of commits not yet covered by a flush (0 after a flush with no commit racing
@@ -287,8 +310,12 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// Set by a child process below to die between a commit's journal entry and sled.
+    pub(in crate::store) static ABORT_BEFORE_APPLY: std::sync::atomic::AtomicBool =
+        std::sync::atomic::AtomicBool::new(false);
 
     fn put(key: &[u8], value: &[u8]) -> Op {
         Op::Put {
@@ -434,5 +461,87 @@ mod tests {
         assert_eq!(store.journal_len(), 0, "the open's flush covers the replay");
         // The sequence number the crashed process used is never handed out again.
         assert!(store.next_outcome_seq().unwrap() > seq);
+        // Nor the key of its timeline entry: an outcome on the same lead in the same second
+        // adds an entry beside it instead of replacing it.
+        let req = crate::store::worklog::LogRequest {
+            outcome: "no_answer".into(),
+            note: "after the reopen".into(),
+            ..Default::default()
+        };
+        crate::store::worklog::log_outcome(&store, 1, &req, vec![], None, 5_000).unwrap();
+        let notes: Vec<String> = store
+            .activities_of(1)
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.at == 5_000)
+            .map(|a| a.detail)
+            .collect();
+        assert!(
+            notes.contains(&"after the crash".to_string())
+                && notes.contains(&"after the reopen".to_string()),
+            "{notes:?}"
+        );
+    }
+
+    /// Run as a child process by the test below: logs an outcome on the book at
+    /// `LEADQ_JOURNAL_HALF_CHILD` and dies after the journal has it and before sled does.
+    #[test]
+    fn journal_child_dies_between_journal_and_sled() {
+        let Ok(path) = std::env::var("LEADQ_JOURNAL_HALF_CHILD") else {
+            return;
+        };
+        let store = Store::open(Path::new(&path)).unwrap();
+        let req = crate::store::worklog::LogRequest {
+            outcome: "meeting_booked".into(),
+            note: "half-way".into(),
+            ..Default::default()
+        };
+        ABORT_BEFORE_APPLY.store(true, Ordering::SeqCst);
+        let _ = crate::store::worklog::log_outcome(&store, 1, &req, vec![], None, 5_000);
+        unreachable!("the commit aborts the process");
+    }
+
+    /// Whatever part of a commit sled's files can hold, the journal already holds all of it:
+    /// a process killed between the two leaves a commit the next open completes, outcome,
+    /// activity, lead and counter together (never an outcome without its timeline entry).
+    #[test]
+    fn a_commit_killed_before_sled_has_it_is_completed_on_open() {
+        let (dir, store) = crate::store::fixtures::store_with_leads(1);
+        let db = dir.path().join("db");
+        store.flush().unwrap();
+        drop(store);
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "store::journal::tests::journal_child_dies_between_journal_and_sled",
+            ])
+            .args(["--nocapture", "--test-threads=1"])
+            .env("LEADQ_JOURNAL_HALF_CHILD", &db)
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success() && out.status.code().is_none(),
+            "the child must die by abort: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(std::fs::metadata(db.join(JOURNAL_FILE)).unwrap().len() > 0);
+
+        let store = Store::open(&db).unwrap();
+        let rec = store
+            .outcomes()
+            .map(|r| r.unwrap())
+            .find(|r| r.note == "half-way")
+            .expect("the journaled outcome is applied on open");
+        assert_eq!(rec.note, "half-way");
+        let timeline = store.activities_of(1).unwrap();
+        assert!(
+            timeline
+                .iter()
+                .any(|a| a.at == rec.at && a.detail == rec.note),
+            "its activity came with it: {timeline:?}"
+        );
+        assert_eq!(store.lead(1).unwrap().unwrap().stage, "Qualified");
+        assert!(store.next_outcome_seq().unwrap() > rec.seq);
+        assert_eq!(store.journal_len(), 0);
     }
 }

@@ -368,9 +368,13 @@ impl Store {
 
     pub fn flush(&self) -> Result<()> {
         // Every journaled commit appended before this point was applied to sled before it,
-        // so the flush below covers it.
-        let journaled = self.journal.appended();
-        let generation = self.next_counter(META_GENERATION, 1)? + 1;
+        // so the flush below covers it; every one after it is journaled with the generation
+        // counted here, so a crash before the flush is durable replays it.
+        let (journaled, generation) = {
+            let _held = self.journal.hold_commits();
+            let journaled = self.journal.appended();
+            (journaled, self.next_counter(META_GENERATION, 1)? + 1)
+        };
         self.db.flush().map_err(|e| self.sled_error(e))?;
         let io = |source| StoreError::Io {
             path: self.path.clone(),

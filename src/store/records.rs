@@ -1,10 +1,25 @@
 //! Typed access to the book's records: leads (with their email index), accounts, activity
 //! timelines and logged outcomes.
 
+use super::journal::{Op, TreeId};
 use super::{META_NEXT_OUTCOME, Result, Store, StoreError, codec, lead_outcome_key, time_key};
 use crate::core::model::{Account, Activity, Lead, LeadId, normalise_email};
 use crate::core::outcome::OutcomeRecord;
 use crate::store::learning::LearningWrite;
+
+/// The counter behind [`Store::committed_activity_keys`].
+const META_NEXT_ACTIVITY: &[u8] = b"next_activity_seq";
+/// Set in the numbers of activities written by journaled commits.
+const COMMITTED_ACTIVITY: u64 = 1 << 63;
+
+/// An activity's key: lead, time, then a number unique among the lead's activities.
+fn activity_key(a: &Activity, seq: u64) -> [u8; 24] {
+    let mut key = [0u8; 24];
+    key[..8].copy_from_slice(&a.lead.to_be_bytes());
+    key[8..16].copy_from_slice(&time_key(a.at));
+    key[16..].copy_from_slice(&seq.to_be_bytes());
+    key
+}
 
 impl Store {
     // ----- leads -----
@@ -142,13 +157,38 @@ impl Store {
             .map_err(|e| self.sled_error(e))
     }
 
+    /// A fresh key for an activity written outside a journaled commit (a bulk write that a
+    /// flush makes durable), from sled's id generator.
     pub(crate) fn new_activity_key(&self, a: &Activity) -> Result<[u8; 24]> {
         let seq = self.db.generate_id().map_err(|e| self.sled_error(e))?;
-        let mut key = [0u8; 24];
-        key[..8].copy_from_slice(&a.lead.to_be_bytes());
-        key[8..16].copy_from_slice(&time_key(a.at));
-        key[16..].copy_from_slice(&seq.to_be_bytes());
-        Ok(key)
+        Ok(activity_key(a, seq))
+    }
+
+    /// Keys for the activities a journaled commit adds, and the operation the commit must
+    /// carry so that a replay never lets these numbers be handed out again.
+    ///
+    /// Not sled's id generator: after a kill it can hand out ids an earlier process already
+    /// used, and an activity of the same lead in the same second then took the earlier one's
+    /// key — a replayed commit overwrote a later one's timeline entry. These numbers come
+    /// from a counter the commits themselves raise (as outcome numbers do), with the top bit
+    /// set so they never meet the generator's.
+    pub(crate) fn committed_activity_keys(
+        &self,
+        activities: &[Activity],
+    ) -> Result<(Vec<[u8; 24]>, Op)> {
+        let n = activities.len() as u64;
+        let first = self.next_counter(META_NEXT_ACTIVITY, n)?;
+        let keys = activities
+            .iter()
+            .zip(first..)
+            .map(|(a, seq)| activity_key(a, COMMITTED_ACTIVITY | seq))
+            .collect();
+        let raise = Op::AtLeast {
+            tree: TreeId::Meta,
+            key: META_NEXT_ACTIVITY.to_vec(),
+            value: first + n,
+        };
+        Ok((keys, raise))
     }
 
     pub fn add_activity(&self, a: &Activity) -> Result<()> {

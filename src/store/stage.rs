@@ -83,11 +83,11 @@ pub fn move_stage(
     lead.stage = to;
     lead.stage_entered = now;
     let activity = mv.activity();
-    let key = store.new_activity_key(&activity)?;
+    let (keys, raise) = store.committed_activity_keys(std::slice::from_ref(&activity))?;
     write(
         store,
         &lead,
-        Some((key.to_vec(), codec::encode(&activity))),
+        Some((keys[0].to_vec(), codec::encode(&activity), raise)),
         None,
     )?;
     Ok((mv, lead))
@@ -116,7 +116,7 @@ pub fn undo_stage_move(store: &Store, mv: &StageMove) -> Result<Lead, StageError
 fn write(
     store: &Store,
     lead: &Lead,
-    add: Option<(Vec<u8>, Vec<u8>)>,
+    add: Option<(Vec<u8>, Vec<u8>, Op)>,
     remove: Option<sled::IVec>,
 ) -> Result<(), StoreError> {
     let mut ops = vec![Op::Put {
@@ -124,12 +124,13 @@ fn write(
         key: lead.id.to_be_bytes().to_vec(),
         value: codec::encode(lead),
     }];
-    if let Some((key, value)) = add {
+    if let Some((key, value, raise)) = add {
         ops.push(Op::Put {
             tree: TreeId::Activities,
             key,
             value,
         });
+        ops.push(raise);
     }
     if let Some(k) = remove {
         ops.push(Op::Remove {

@@ -330,13 +330,11 @@ fn write_atomically(
     for (k, v) in &learning.puts {
         ops.push(put(TreeId::Weights, k, v.clone()));
     }
-    for a in add {
-        ops.push(put(
-            TreeId::Activities,
-            &store.new_activity_key(a)?,
-            codec::encode(a),
-        ));
+    let (keys, raise) = store.committed_activity_keys(add)?;
+    for (a, key) in add.iter().zip(&keys) {
+        ops.push(put(TreeId::Activities, key, codec::encode(a)));
     }
+    ops.push(raise);
     // Keys of activities to remove are found before the commit (reads of scans are not
     // transactional in sled 0.34); the console holds the only handle, so they cannot move.
     for a in remove {
