@@ -40,26 +40,45 @@ pub(crate) fn lead_key(id: LeadId) -> [u8; 8] {
 }
 
 /// Inserts one batch; single inserts, not a sled batch (see [`Store::insert_leads`]).
+///
+/// The leads go in on this thread while the index keys and accounts go in on another:
+/// sled's inserts are most of an import's work, the trees share no pages, and sled takes
+/// concurrent writers without a lock, so the two cores insert together while the reader
+/// thread (which needs far less) fits around them.
 fn insert(store: &Store, external: Option<&sled::Tree>, b: &EncodedBatch) -> Result<()> {
     let err = |e| store.sled_error(e);
-    for (k, v) in &b.leads {
-        store.leads.insert(k, v.as_slice()).map_err(err)?;
-    }
-    for (email, id) in &b.emails {
-        store.emails.insert(email.as_bytes(), id).map_err(err)?;
-    }
-    if let Some(tree) = external {
-        for (k, id) in &b.external {
-            tree.insert(k.as_slice(), id).map_err(err)?;
+    let keys = || -> Result<()> {
+        for (email, id) in &b.emails {
+            store.emails.insert(email.as_bytes(), id).map_err(err)?;
         }
-    }
-    for (k, v) in &b.accounts {
-        store
-            .accounts
-            .insert(k.as_bytes(), v.as_slice())
-            .map_err(err)?;
-    }
-    Ok(())
+        if let Some(tree) = external {
+            for (k, id) in &b.external {
+                tree.insert(k.as_slice(), id).map_err(err)?;
+            }
+        }
+        for (k, v) in &b.accounts {
+            store
+                .accounts
+                .insert(k.as_bytes(), v.as_slice())
+                .map_err(err)?;
+        }
+        Ok(())
+    };
+    std::thread::scope(|scope| {
+        let others = std::thread::Builder::new()
+            .name("leadq-import-keys".into())
+            .spawn_scoped(scope, keys)
+            .expect("the import's key writer starts");
+        let leads = b
+            .leads
+            .iter()
+            .try_for_each(|(k, v)| store.leads.insert(k, v.as_slice()).map(drop))
+            .map_err(err);
+        let others = others
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        leads.and(others)
+    })
 }
 
 /// A thread inserting batches in the order they are sent.
