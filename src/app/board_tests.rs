@@ -260,3 +260,33 @@ fn an_idle_second_brings_the_accounts_roll_up_up_to_date_before_the_switch() {
         .rebuild(&app.book, app.scoring.as_ref(), app.now, app.height);
     assert_eq!(app.accounts.rows, warmed);
 }
+
+#[test]
+fn the_board_is_laid_out_as_the_book_loads_and_again_in_an_idle_second_after_a_change() {
+    let mut app = app_with(leads_with_values(12), vec![]);
+    // Columns and the cards on screen are there before the first switch to the board.
+    assert!(!app.board.stale && !app.board.columns.is_empty());
+    assert!(app.board.columns.iter().any(|c| !c.cards.is_empty()));
+
+    // A logged outcome leaves the board stale; the next idle second lays it out again, and
+    // the switch then shows what a rebuild on the key would have.
+    app.board.stale = true;
+    if let Some(s) = app.scoring.as_mut() {
+        let mut w = s.card.weights().clone();
+        w.bias += 1.0;
+        s.index.apply_weights(&w);
+    }
+    press(&mut app, 'k');
+    update(&mut app, Action::Tick(NOW));
+    assert!(app.board.stale, "not within a second of a key");
+    update(&mut app, Action::Tick(NOW));
+    assert!(!app.board.stale);
+    let warmed = app.board.columns.clone();
+    press(&mut app, '2');
+    assert_eq!(app.screen, Screen::Board);
+    assert_eq!(app.board.columns, warmed);
+    app.board.rebuild(&app.book, app.scoring.as_ref());
+    let (w, h, now) = (app.width, app.height, app.now);
+    app.board.layout(&app.book, app.scoring.as_ref(), w, h, now);
+    assert_eq!(app.board.columns, warmed);
+}

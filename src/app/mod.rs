@@ -562,8 +562,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 s.index
                     .warm_keys(&mut app.queue.keys, queue::queue_time(app.now));
             }
-            // Likewise the accounts roll-up, so that the first switch to it only draws.
+            // Likewise the accounts roll-up and the board, so that the first switch to either
+            // only draws.
             views::warm_accounts(app);
+            views::warm_board(app);
             vec![]
         }
         DetailLoaded(data) => {

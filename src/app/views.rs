@@ -66,6 +66,20 @@ pub const IDLE_TICKS: u8 = 2;
 pub(super) fn warm_when_idle(app: &mut App) {
     if app.ticks_since_key >= IDLE_TICKS {
         warm_accounts(app);
+        warm_board(app);
+    }
+}
+
+/// Brings the board's columns and the cards its first screen shows up to date with the book,
+/// if they are not: at a million leads each column's cards are a pass over the stage's
+/// leads, tens of milliseconds for a screen of columns — done as the book loads and in idle
+/// seconds, so that switching to the board only draws.
+pub(super) fn warm_board(app: &mut App) {
+    let ready = !matches!(app.screen, Screen::Loading | Screen::Welcome) && !app.preview;
+    if ready && app.scoring.is_some() && (app.board.stale || app.board.columns.is_empty()) {
+        app.board.rebuild(&app.book, app.scoring.as_ref());
+        layout_board(app);
+        app.dirty |= app.screen == Screen::Board;
     }
 }
 
