@@ -300,8 +300,8 @@ pub enum Effect {
         back: usize,
         prior: f64,
     },
-    /// Compute the dashboard on the worker, then `DashboardLoaded`; with every lead's
-    /// probability from the live index when the book is scored (else the worker scores it).
+    /// Compute the dashboard on the worker, then `DashboardLoaded`; with every lead's logit
+    /// from the live index when the book is scored (else the worker scores it).
     LoadDashboard(Option<Vec<f64>>),
     /// Read the published rule versions, then `VersionsLoaded`.
     LoadVersions,

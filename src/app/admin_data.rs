@@ -356,12 +356,12 @@ fn stage_moves(store: &Store) -> Result<Vec<StageMove>, StoreError> {
     Ok(moves)
 }
 
-/// Reads the dashboard's inputs from the store and computes it. `probabilities` are every
-/// lead's current probability from the console's live index; without them the book is
-/// scored here (a second full read of it).
+/// Reads the dashboard's inputs from the store and computes it. `logits` are every lead's
+/// current logit from the console's live index; without them the book is scored here (a
+/// second full read of it).
 pub fn load_dashboard(
     store: &Store,
-    probabilities: Option<Vec<f64>>,
+    logits: Option<Vec<f64>>,
     now: Timestamp,
 ) -> Result<Dashboard, StoreError> {
     // The scan of every activity for stage moves is the longest read (most of a minute at a
@@ -386,18 +386,15 @@ pub fn load_dashboard(
             positive: o.1,
         })
         .collect();
-    let probabilities = match probabilities {
-        Some(p) => p,
+    let mut probabilities = match logits {
+        Some(l) => l,
         None => {
             let card = store.scorecard()?;
             let index = store.build_index(&card, PriorityConfig::default(), now)?;
-            leads
-                .iter()
-                .filter_map(|l| index.logit(l.id))
-                .map(sigmoid)
-                .collect()
+            leads.iter().filter_map(|l| index.logit(l.id)).collect()
         }
     };
+    probabilities.iter_mut().for_each(|x| *x = sigmoid(*x));
     let admin = load_admin(store)?;
     let rules: Vec<RuleWeights> = admin
         .set

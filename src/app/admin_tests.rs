@@ -304,7 +304,7 @@ fn dashboard_numbers_match_an_independent_count_of_the_stored_book() {
         .build_index(&card, crate::core::priority::PriorityConfig::default(), NOW)
         .unwrap();
     assert_eq!(
-        load_dashboard(&store, Some(index.probabilities()), NOW).unwrap(),
+        load_dashboard(&store, Some(index.logits()), NOW).unwrap(),
         d
     );
     // Independent counts from the stored leads.

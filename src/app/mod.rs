@@ -322,8 +322,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             app.screen = Screen::Dashboard;
             app.status = Some("computing the dashboard…".into());
-            let probabilities = app.scoring.as_ref().map(|s| s.index.probabilities());
-            vec![Effect::LoadDashboard(probabilities)]
+            let logits = app.scoring.as_ref().map(|s| s.index.logits());
+            vec![Effect::LoadDashboard(logits)]
         }
         EditRule | AddRule | ToggleLock | ToggleRuleEnabled | DeleteRule | PreviewDraft
         | PublishDraft | DiscardDraft | RevertWeight | RestoreVersion => vec![],

@@ -217,12 +217,10 @@ fn admin_job(store: &Store, effect: Effect, now: Timestamp) -> Action {
             Ok(d) => Action::AdminLoaded(Box::new(d)),
             Err(e) => Action::Failed(format!("rules admin: {e}")),
         },
-        Effect::LoadDashboard(probabilities) => {
-            match admin_data::load_dashboard(store, probabilities, now) {
-                Ok(d) => Action::DashboardLoaded(Box::new(d)),
-                Err(e) => Action::Failed(format!("dashboard: {e}")),
-            }
-        }
+        Effect::LoadDashboard(logits) => match admin_data::load_dashboard(store, logits, now) {
+            Ok(d) => Action::DashboardLoaded(Box::new(d)),
+            Err(e) => Action::Failed(format!("dashboard: {e}")),
+        },
         _ => Action::Failed("internal: not a worker job".into()),
     }
 }

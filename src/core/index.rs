@@ -433,14 +433,13 @@ impl LeadIndex {
         self.by_id.get(&id).map(|r| *r as usize)
     }
 
-    /// Every lead's probability σ(logit), in no particular order (the dashboard's score
-    /// distribution, from the live index instead of a second scoring of the book).
-    pub fn probabilities(&self) -> Vec<f64> {
+    /// Every lead's logit, in no particular order (the dashboard's score distribution, from
+    /// the live index instead of a second scoring of the book). A copy with one addition per
+    /// lead, cheap enough for a keystroke at a million leads; the probabilities σ(logit) —
+    /// an exponential each — are left to whoever computes the dashboard off the UI thread.
+    pub fn logits(&self) -> Vec<f64> {
         let bias = self.weights.bias;
-        self.sums
-            .iter()
-            .map(|&s| crate::core::weights::sigmoid(bias + s))
-            .collect()
+        self.sums.iter().map(|&s| bias + s).collect()
     }
 
     /// The lead's logit, as the queue ranks it.
