@@ -11,6 +11,7 @@ pub mod history;
 pub mod import;
 mod integrity;
 mod journal;
+mod open;
 pub use integrity::sealed;
 pub mod learning;
 pub mod paths;
@@ -124,213 +125,7 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// sled's page cache. Its default (1 GiB) let a scan of a million-lead book keep every page
-/// it read resident — about a kilobyte per lead — while the in-memory index, not sled, serves
-/// the queue; pages past this cap are read again from the OS page cache when needed.
-const SLED_CACHE_BYTES: u64 = 64 << 20;
-
 impl Store {
-    /// Opens (or creates) the database directory at `path`.
-    ///
-    /// Fails with [`StoreError::Locked`] when another process has it open, with
-    /// [`StoreError::NewerSchema`] for data of a newer leadq, and never writes to a database
-    /// it refuses: unless its files are as the last clean close left them, a copy is opened
-    /// first, because sled's recovery rewrites a damaged log before leadq can refuse it.
-    pub fn open(path: &Path) -> Result<Store> {
-        paths::create_private_dir(path).map_err(|source| StoreError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        remove_unfinished_snapshots(path).map_err(|source| StoreError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        integrity::check_before_open(path)?;
-        // Whoever opens the book may change it: the console's saved first page describes the
-        // book only up to the close that wrote it.
-        match std::fs::remove_file(path.join(FIRST_PAGE_FILE)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(StoreError::Io {
-                    path: path.to_path_buf(),
-                    source: e,
-                });
-            }
-            _ => {}
-        }
-        Store::open_unchecked(path)
-    }
-
-    /// Opens the database at `path` with sled right away (see [`Store::open`]).
-    fn open_unchecked(path: &Path) -> Result<Store> {
-        let io = |source| StoreError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        paths::create_private_dir(path).map_err(io)?;
-        remove_unfinished_snapshots(path).map_err(io)?;
-        // A handle dropped a moment ago may still be closing on sled's flusher thread, so a
-        // lock conflict is retried briefly before it is reported as another process.
-        let mut attempts = 0;
-        let db = loop {
-            // sled can panic on some damaged files; that is damage, not a crash of leadq.
-            let opened = std::panic::catch_unwind(|| {
-                sled::Config::new()
-                    .path(path)
-                    .cache_capacity(SLED_CACHE_BYTES)
-                    .open()
-            })
-            .unwrap_or_else(|_| {
-                Err(sled::Error::Unsupported(
-                    "sled panicked while recovering the log".into(),
-                ))
-            });
-            match opened {
-                Ok(db) => break db,
-                Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
-                    attempts += 1;
-                    if attempts >= 10 {
-                        return Err(StoreError::Locked {
-                            path: path.to_path_buf(),
-                        });
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(25));
-                }
-                Err(sled::Error::Io(e)) => return Err(io(e)),
-                Err(e) => {
-                    let detail = e.to_string();
-                    return Err(StoreError::Corrupt {
-                        path: path.to_path_buf(),
-                        detail,
-                    });
-                }
-            }
-        };
-        let sled_err = |e: sled::Error| StoreError::Corrupt {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        };
-        let tree = |name: &str| db.open_tree(name).map_err(sled_err);
-        let data_file = File::open(path.join("db")).map_err(io)?;
-        paths::restrict_file(&path.join("db")).map_err(io)?;
-        let store = Store {
-            path: path.to_path_buf(),
-            leads: tree("leads")?,
-            emails: tree("emails")?,
-            accounts: tree("accounts")?,
-            activities: tree("activities")?,
-            rules: tree("rules")?,
-            weights: tree("weights")?,
-            outcomes: tree("outcomes")?,
-            lead_outcomes: tree("lead_outcomes")?,
-            meta: tree("meta")?,
-            closing: Default::default(),
-            journal: std::sync::Arc::new(journal::Journal::open(path).map_err(io)?),
-            _seal: std::sync::Arc::new(integrity::CloseSeal::new(path)),
-            data_file: std::sync::Arc::new(data_file),
-            db,
-        };
-        store.check_schema()?;
-        store.check_generation()?;
-        store.replay_journal()?;
-        Ok(store)
-    }
-
-    /// sled recovers a damaged log by stopping at the first bad record, which silently drops
-    /// everything after it. Each flush is counted in the database and, once durable, in a
-    /// small file beside it; a database behind that file has lost confirmed writes.
-    fn check_generation(&self) -> Result<()> {
-        let Ok(text) = std::fs::read_to_string(self.path.join(GENERATION_FILE)) else {
-            return Ok(());
-        };
-        let Ok(confirmed) = text.trim().parse::<u64>() else {
-            return Ok(());
-        };
-        let stored = self.generation()?;
-        if stored < confirmed {
-            return Err(self.corrupt(
-                "log",
-                format!(
-                    "it ends before its last confirmed write (flush {stored} of {confirmed}); \
-                     part of the file was truncated or overwritten"
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    pub(crate) fn generation(&self) -> Result<u64> {
-        Ok(self
-            .meta
-            .get(META_GENERATION)
-            .map_err(|e| self.sled_error(e))?
-            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
-            .map(u64::from_be_bytes)
-            .unwrap_or(0))
-    }
-
-    fn check_schema(&self) -> Result<()> {
-        match self.meta.get(META_SCHEMA).map_err(|e| self.sled_error(e))? {
-            Some(v) => {
-                let found = <[u8; 4]>::try_from(v.as_ref())
-                    .map(u32::from_be_bytes)
-                    .map_err(|_| self.corrupt("meta", "schema version is not a number"))?;
-                if found > SCHEMA_VERSION {
-                    return Err(StoreError::NewerSchema {
-                        path: self.path.clone(),
-                        found,
-                    });
-                }
-                if found < 2 {
-                    self.index_outcomes_by_lead()?;
-                } else if found < 3 {
-                    // Schema 2 → 3: the rules admin's figures are built on their first read
-                    // (`admin_index`, off the UI thread), so only the version is recorded.
-                    self.meta
-                        .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
-                        .map_err(|e| self.sled_error(e))?;
-                    self.flush()?;
-                }
-                Ok(())
-            }
-            None => {
-                let has_data = [
-                    &self.leads,
-                    &self.activities,
-                    &self.outcomes,
-                    &self.rules,
-                    &self.meta,
-                ]
-                .iter()
-                .any(|t| !t.is_empty());
-                if has_data {
-                    return Err(self.corrupt("meta", "data without a schema version"));
-                }
-                self.meta
-                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
-                    .map_err(|e| self.sled_error(e))?;
-                self.init_admin_index()?;
-                self.flush()
-            }
-        }
-    }
-
-    /// Schema 1 → 2: fills the per-lead outcome index from the outcomes, then records the
-    /// new schema; durable before the database is used.
-    fn index_outcomes_by_lead(&self) -> Result<()> {
-        for item in self.outcomes.iter() {
-            let (k, v) = item.map_err(|e| self.sled_error(e))?;
-            let rec: OutcomeRecord =
-                codec::decode(&v).map_err(|e| self.decode_error(&self.outcomes, &k, e))?;
-            self.lead_outcomes
-                .insert(lead_outcome_key(rec.lead, rec.seq), &[])
-                .map_err(|e| self.sled_error(e))?;
-        }
-        self.meta
-            .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
-            .map_err(|e| self.sled_error(e))?;
-        self.flush()
-    }
-
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -353,40 +148,6 @@ impl Store {
             path: self.path.clone(),
             detail: format!("tree `{tree}`: {detail}"),
         }
-    }
-
-    /// Makes every write so far durable: sled's flush, then `fdatasync` of the data file
-    /// (sled 0.34 only uses `sync_file_range` on Linux, which does not persist the file size).
-    /// Flushes, then seals the files as a clean close would, for a process about to exit
-    /// while another thread still holds a clone (a read on the worker): without it the next
-    /// open would check a copy of the whole book. A later write breaks the seal, as it must.
-    pub fn seal_for_exit(&self) -> Result<()> {
-        self.flush()?;
-        self._seal.write();
-        Ok(())
-    }
-
-    pub fn flush(&self) -> Result<()> {
-        // Every journaled commit appended before this point was applied to sled before it,
-        // so the flush below covers it; every one after it is journaled with the generation
-        // counted here, so a crash before the flush is durable replays it.
-        let (journaled, generation) = {
-            let _held = self.journal.hold_commits();
-            let journaled = self.journal.appended();
-            (journaled, self.next_counter(META_GENERATION, 1)? + 1)
-        };
-        self.db.flush().map_err(|e| self.sled_error(e))?;
-        let io = |source| StoreError::Io {
-            path: self.path.clone(),
-            source,
-        };
-        // `fdatasync`: the data and the size the file needs to read it back, without the
-        // modification time sled's writes touched (one journal commit fewer per commit).
-        self.data_file.sync_data().map_err(io)?;
-        // Written only after the flush is durable, so it can lag the database but never lead
-        // it; it need not be synced itself.
-        write_generation(&self.path.join(GENERATION_FILE), generation).map_err(io)?;
-        self.journal.clear_if_unchanged(journaled).map_err(io)
     }
 
     // ----- typed helpers -----
@@ -548,58 +309,12 @@ impl Store {
     }
 }
 
-/// Writes the generation file in place, as a fixed-width number (padded with spaces) that
-/// covers whatever an earlier write left. Truncating and rewriting it instead made ext4 push
-/// the file out on close (its replace-by-truncate heuristic), about 4 ms on every commit.
-fn write_generation(path: &Path, generation: u64) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)?;
-    file.write_all_at(format!("{generation:<20}\n").as_bytes(), 0)
-}
-
 /// The key of one outcome in the per-lead outcome index.
 pub(crate) fn lead_outcome_key(lead: LeadId, seq: u64) -> [u8; 16] {
     let mut key = [0u8; 16];
     key[..8].copy_from_slice(&lead.to_be_bytes());
     key[8..].copy_from_slice(&seq.to_be_bytes());
     key
-}
-
-/// sled 0.34 writes a snapshot to `snap.<lsn>.generating` and renames it when complete, but
-/// on open it also picks up a `.generating` file left by a process killed mid-write and then
-/// refuses the whole database as corrupt. Such a file is never needed: the log it summarises
-/// is still there. It is removed only while no other process holds the database.
-fn remove_unfinished_snapshots(path: &Path) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let unfinished: Vec<PathBuf> = match std::fs::read_dir(path) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                let name = p.file_name().unwrap_or_default().to_string_lossy();
-                name.starts_with("snap.") && name.ends_with(".generating")
-            })
-            .collect(),
-        Err(_) => return Ok(()),
-    };
-    if unfinished.is_empty() {
-        return Ok(());
-    }
-    let Ok(data) = File::open(path.join("db")) else {
-        return Ok(());
-    };
-    // SAFETY: flock on a descriptor we own; released when `data` is dropped.
-    let locked = unsafe { libc::flock(data.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-    if locked {
-        for p in unfinished {
-            tracing::warn!("removing unfinished sled snapshot {}", p.display());
-            std::fs::remove_file(p)?;
-        }
-    }
-    Ok(())
 }
 
 /// Big-endian, sign-flipped, so that byte order is time order for negative times too.
