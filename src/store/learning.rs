@@ -282,6 +282,44 @@ impl Store {
         Ok(event)
     }
 
+    /// After a publish: every rule whose prior points changed (and the base, when its points
+    /// did) starts again from its new prior, as a stored revert to it per weight — so the
+    /// learner continues from the prior instead of its old learned value (which the next
+    /// learning step would otherwise bring back over the admin's edit), and undoing an
+    /// outcome from before the publish replays it. `changed` are the rules whose points
+    /// differ (`None`: the base). Nothing is written when learning has stored nothing yet
+    /// (the priors are then the weights).
+    pub(crate) fn restart_from_priors(
+        &self,
+        changed: &[Option<RuleId>],
+        priors: &Priors,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        if changed.is_empty() || self.get_value::<Weights>(&self.weights, LEARNED)?.is_none() {
+            return Ok(());
+        }
+        let cfg = self.learn_config()?;
+        let mut ls = self.load_learning(priors)?;
+        let mut w = LearningWrite::default();
+        for &rule in changed {
+            let to = match rule {
+                None => priors.bias,
+                Some(r) => priors.rule(r),
+            };
+            let delta = set_weight(&mut ls.weights, rule, to);
+            let event = WeightEvent {
+                no: ls.next_event,
+                at: now,
+                cause: WeightCause::Revert { rule, to },
+                deltas: vec![delta],
+            };
+            ls.next_event += 1;
+            w.put_event(&event, None);
+        }
+        self.learning_puts(&ls, priors, &cfg, &mut w);
+        self.write_learning(w)
+    }
+
     /// Undoes an admin revert exactly (later changes are rewound and made again without it).
     /// Returns false, changing nothing, when change `no` is not a revert in the chain.
     pub fn undo_revert(&self, no: u64, priors: &Priors) -> Result<bool, StoreError> {

@@ -123,18 +123,26 @@ impl Store {
                 text: text.to_string(),
             },
         )?;
+        let mut changed: Vec<Option<crate::core::outcome::RuleId>> = set
+            .rules
+            .iter()
+            .filter(|b| b.enabled && old.rule(b.id).is_some_and(|a| a.points != b.points))
+            .map(|b| Some(b.id))
+            .collect();
+        if old.base_points != set.base_points {
+            changed.push(None);
+        }
+        // The learner's own weights restart too (a stored revert to the new prior each): the
+        // weights scoring uses are derived from them at the next learning step.
+        let priors = crate::core::learn::Priors::of_rule_set(&set);
+        self.restart_from_priors(&changed, &priors, now)?;
         if let Some(mut w) = self.load_weights()? {
             let before = w.rules.len();
-            w.rules
-                .retain(|id, _| match (old.rule(*id), set.rule(*id)) {
-                    (Some(a), Some(b)) => a.points == b.points,
-                    _ => true,
-                });
-            let bias_edited = old.base_points != set.base_points;
-            if bias_edited {
+            w.rules.retain(|id, _| !changed.contains(&Some(*id)));
+            if changed.contains(&None) {
                 w.bias = set.priors().bias;
             }
-            if bias_edited || w.rules.len() != before {
+            if changed.contains(&None) || w.rules.len() != before {
                 self.put_value(&self.weights, CURRENT_WEIGHTS, &w)?;
             }
         }

@@ -166,3 +166,81 @@ fn a_revert_is_stored_shown_in_history_and_undoable() {
     assert!(!store.undo_revert(ev.no, &priors()).unwrap());
     assert_ne!(before.get(1), first);
 }
+
+/// An admin who publishes new points for a rule gets them: the rule starts again from its new
+/// prior, the next learning step moves it from there (it does not bring the old learned
+/// weight back over the edit), and undoing an outcome from before the publish keeps the edit.
+#[test]
+fn a_published_change_of_points_restarts_the_rule_from_its_new_prior_for_good() {
+    let (_d, store) = store_with_leads(5);
+    store.ensure_published(1_000).unwrap();
+    let set = store.current_rules().unwrap();
+    let dm = set
+        .rules
+        .iter()
+        .find(|r| r.name == "Decision maker")
+        .unwrap()
+        .id;
+    let old = Priors::of_rule_set(&set);
+    let req = |o: &str| LogRequest {
+        outcome: o.into(),
+        ..LogRequest::default()
+    };
+    let mut seqs = Vec::new();
+    for i in 0..12u64 {
+        let o = if i % 4 == 0 { "won" } else { "lost" };
+        let rec = log_outcome_learned(
+            &store,
+            1 + i % 5,
+            &req(o),
+            vec![(dm, 1.0)],
+            &old,
+            2_000 + i as i64,
+        )
+        .unwrap();
+        seqs.push(rec.seq);
+    }
+    let learned = store.learned_weights(&old).unwrap().get(dm);
+    assert!(
+        (learned - old.rule(dm)).abs() > 0.05,
+        "the history moved the rule: {learned} vs prior {}",
+        old.rule(dm)
+    );
+
+    let text = crate::core::rules::DEFAULT_RULES.replace("points = 18", "points = 40");
+    let (_, set) = store.publish_rules(&text, "raise", 3_000).unwrap();
+    let new = Priors::of_rule_set(&set);
+    assert!(new.rule(dm) > old.rule(dm));
+    assert_eq!(store.learned_weights(&new).unwrap().get(dm), new.rule(dm));
+    let scored = store.scorecard().unwrap();
+    assert_eq!(
+        scored.weights().get(dm),
+        new.rule(dm),
+        "the queue scores the new prior"
+    );
+    let hist = store.weight_history(Some(dm)).unwrap();
+    assert_eq!(
+        hist.last().unwrap().weight,
+        new.rule(dm),
+        "the restart is in the history"
+    );
+
+    // One more labelled outcome: one step from the new prior, not back to the old value.
+    log_outcome_learned(&store, 2, &req("lost"), vec![(dm, 1.0)], &new, 4_000).unwrap();
+    let after = store.scorecard().unwrap().weights().get(dm);
+    assert!(
+        (after - new.rule(dm)).abs() < 0.05 && (after - learned).abs() > 0.1,
+        "after a step: {after}, new prior {}, old learned {learned}",
+        new.rule(dm)
+    );
+
+    // Undoing an outcome from before the publish replays the later changes, the restart
+    // among them.
+    undo_outcome_learned(&store, seqs[3], &new).unwrap();
+    let undone = store.scorecard().unwrap().weights().get(dm);
+    assert!(
+        (undone - new.rule(dm)).abs() < 0.05,
+        "after the undo: {undone}, new prior {}",
+        new.rule(dm)
+    );
+}
