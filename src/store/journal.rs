@@ -401,6 +401,27 @@ pub(super) mod tests {
         assert_eq!(store.meta.get(b"x").unwrap().as_deref(), Some(&b"1"[..]));
     }
 
+    /// A book of `n` leads, flushed and closed: only what a child process commits is in its
+    /// journal.
+    fn flushed_book(n: u64) -> (tempfile::TempDir, PathBuf) {
+        let (dir, store) = crate::store::fixtures::store_with_leads(n);
+        let db = dir.path().join("db");
+        store.flush().unwrap();
+        drop(store);
+        (dir, db)
+    }
+
+    /// Runs the test `name` of this binary as a child process on the book at `db`, passed in
+    /// the environment variable `var` (the child tests do nothing without it).
+    fn run_child(name: &str, var: &str, db: &Path) -> std::process::Output {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", &format!("store::journal::tests::{name}")])
+            .args(["--nocapture", "--test-threads=1"])
+            .env(var, db)
+            .output()
+            .unwrap()
+    }
+
     /// Run as a child process by the test below: logs an outcome and moves a stage on the
     /// book at `LEADQ_JOURNAL_CHILD`, says so, and dies at once, with no flush and no
     /// destructor — as a kill right after the console confirmed them would.
@@ -427,19 +448,12 @@ pub(super) mod tests {
 
     #[test]
     fn commits_confirmed_before_a_crash_are_there_after_it() {
-        let (dir, store) = crate::store::fixtures::store_with_leads(2);
-        let db = dir.path().join("db");
-        store.flush().unwrap();
-        drop(store);
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "store::journal::tests::journal_child_commits_then_aborts",
-            ])
-            .args(["--nocapture", "--test-threads=1"])
-            .env("LEADQ_JOURNAL_CHILD", &db)
-            .output()
-            .unwrap();
+        let (_dir, db) = flushed_book(2);
+        let out = run_child(
+            "journal_child_commits_then_aborts",
+            "LEADQ_JOURNAL_CHILD",
+            &db,
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             !out.status.success(),
@@ -506,19 +520,12 @@ pub(super) mod tests {
     /// activity, lead and counter together (never an outcome without its timeline entry).
     #[test]
     fn a_commit_killed_before_sled_has_it_is_completed_on_open() {
-        let (dir, store) = crate::store::fixtures::store_with_leads(1);
-        let db = dir.path().join("db");
-        store.flush().unwrap();
-        drop(store);
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "store::journal::tests::journal_child_dies_between_journal_and_sled",
-            ])
-            .args(["--nocapture", "--test-threads=1"])
-            .env("LEADQ_JOURNAL_HALF_CHILD", &db)
-            .output()
-            .unwrap();
+        let (_dir, db) = flushed_book(1);
+        let out = run_child(
+            "journal_child_dies_between_journal_and_sled",
+            "LEADQ_JOURNAL_HALF_CHILD",
+            &db,
+        );
         assert!(
             !out.status.success() && out.status.code().is_none(),
             "the child must die by abort: {}",

@@ -267,14 +267,7 @@ impl Store {
     ) -> Result<WeightEvent, StoreError> {
         let cfg = self.learn_config()?;
         let mut ls = self.load_learning(priors)?;
-        let delta = set_weight(&mut ls.weights, rule, to);
-        let event = WeightEvent {
-            no: ls.next_event,
-            at: now,
-            cause: WeightCause::Revert { rule, to },
-            deltas: vec![delta],
-        };
-        ls.next_event += 1;
+        let event = revert_event(&mut ls, rule, to, now);
         let mut w = LearningWrite::default();
         w.put_event(&event, None);
         self.learning_puts(&ls, priors, &cfg, &mut w);
@@ -306,14 +299,7 @@ impl Store {
                 None => priors.bias,
                 Some(r) => priors.rule(r),
             };
-            let delta = set_weight(&mut ls.weights, rule, to);
-            let event = WeightEvent {
-                no: ls.next_event,
-                at: now,
-                cause: WeightCause::Revert { rule, to },
-                deltas: vec![delta],
-            };
-            ls.next_event += 1;
+            let event = revert_event(&mut ls, rule, to, now);
             w.put_event(&event, None);
         }
         self.learning_puts(&ls, priors, &cfg, &mut w);
@@ -383,6 +369,25 @@ impl Store {
 }
 
 /// Sets one weight, returning the change as a delta (the optimiser state is untouched).
+/// Sets `rule`'s learned weight (`None`: the bias) to `to` and returns the revert event that
+/// records it, numbered next in `ls`.
+fn revert_event(
+    ls: &mut LearningState,
+    rule: Option<RuleId>,
+    to: f64,
+    now: Timestamp,
+) -> WeightEvent {
+    let delta = set_weight(&mut ls.weights, rule, to);
+    let event = WeightEvent {
+        no: ls.next_event,
+        at: now,
+        cause: WeightCause::Revert { rule, to },
+        deltas: vec![delta],
+    };
+    ls.next_event += 1;
+    event
+}
+
 pub(crate) fn set_weight(weights: &mut Weights, rule: Option<RuleId>, to: f64) -> WeightDelta {
     let before = match rule {
         None => Some(std::mem::replace(&mut weights.bias, to)),
