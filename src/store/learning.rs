@@ -281,15 +281,15 @@ impl Store {
     /// learning step would otherwise bring back over the admin's edit), and undoing an
     /// outcome from before the publish replays it. `changed` are the rules whose points
     /// differ (`None`: the base). Nothing is written when learning has stored nothing yet
-    /// (the priors are then the weights).
+    /// (the priors are then the weights); returns whether the weights were written.
     pub(crate) fn restart_from_priors(
         &self,
         changed: &[Option<RuleId>],
         priors: &Priors,
         now: Timestamp,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         if changed.is_empty() || self.get_value::<Weights>(&self.weights, LEARNED)?.is_none() {
-            return Ok(());
+            return Ok(false);
         }
         let cfg = self.learn_config()?;
         let mut ls = self.load_learning(priors)?;
@@ -303,7 +303,8 @@ impl Store {
             w.put_event(&event, None);
         }
         self.learning_puts(&ls, priors, &cfg, &mut w);
-        self.write_learning(w)
+        self.write_learning(w)?;
+        Ok(true)
     }
 
     /// Undoes an admin revert exactly (later changes are rewound and made again without it).
@@ -368,7 +369,6 @@ impl Store {
     }
 }
 
-/// Sets one weight, returning the change as a delta (the optimiser state is untouched).
 /// Sets `rule`'s learned weight (`None`: the bias) to `to` and returns the revert event that
 /// records it, numbered next in `ls`.
 fn revert_event(
@@ -388,6 +388,7 @@ fn revert_event(
     event
 }
 
+/// Sets one weight, returning the change as a delta (the optimiser state is untouched).
 pub(crate) fn set_weight(weights: &mut Weights, rule: Option<RuleId>, to: f64) -> WeightDelta {
     let before = match rule {
         None => Some(std::mem::replace(&mut weights.bias, to)),

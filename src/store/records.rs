@@ -145,7 +145,6 @@ impl Store {
 
     // ----- activities -----
 
-    /// A fresh key for a new activity.
     /// Takes one id from sled's generator and drops it. sled makes its generator durable with
     /// a blocking flush of the whole log at a process's first id (hundreds of milliseconds on
     /// a large book); the console takes that first id while it loads the book in the

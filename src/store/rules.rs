@@ -132,15 +132,17 @@ impl Store {
         if old.base_points != set.base_points {
             changed.push(None);
         }
-        // The learner's own weights restart too (a stored revert to the new prior each): the
-        // weights scoring uses are derived from them at the next learning step.
+        // The learner's weights restart (a stored revert to the new prior each), and the
+        // scored weights are derived from them. Without stored learning, only the scored
+        // weights (saved directly) drop the changed rules back to their priors.
         let priors = crate::core::learn::Priors::of_rule_set(&set);
-        self.restart_from_priors(&changed, &priors, now)?;
-        if let Some(mut w) = self.load_weights()? {
+        if !self.restart_from_priors(&changed, &priors, now)?
+            && let Some(mut w) = self.load_weights()?
+        {
             let before = w.rules.len();
             w.rules.retain(|id, _| !changed.contains(&Some(*id)));
             if changed.contains(&None) {
-                w.bias = set.priors().bias;
+                w.bias = priors.bias;
             }
             if changed.contains(&None) || w.rules.len() != before {
                 self.put_value(&self.weights, CURRENT_WEIGHTS, &w)?;
