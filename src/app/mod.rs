@@ -7,6 +7,7 @@ pub mod admin;
 pub mod admin_data;
 pub mod board;
 pub mod book;
+mod book_events;
 pub mod config;
 pub mod detail;
 pub mod first_page;
@@ -35,7 +36,6 @@ mod picker_tests;
 #[cfg(test)]
 pub(crate) mod tests;
 
-use crate::core::clock::format_datetime;
 use crate::core::model::{LeadId, Timestamp};
 use crate::core::text::sanitize;
 
@@ -529,118 +529,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             app.rebuild_page();
             vec![]
         }
-        BookLoaded(mut data) => {
-            app.status = None;
-            app.preview = false;
-            // A reload of the same book (after an import, a publish) keeps what the user
-            // was looking at: the view, the filter and the selected lead.
-            let reload = data.label == app.book.label && !app.book.leads.is_empty();
-            let keep = reload.then(|| app.queue.selected_id(&app.book)).flatten();
-            let filter = if reload {
-                std::mem::take(&mut app.queue.filter)
-            } else {
-                Default::default()
-            };
-            app.scoring = data.scoring.take();
-            app.queue = QueueState {
-                baseline: data.last_look.iter().copied().collect(),
-                filter,
-                ..QueueState::default()
-            };
-            app.book = Book::from_data(*data);
-            app.screen = if app.book.leads.is_empty() {
-                Screen::Welcome
-            } else if reload && app.screen != Screen::Loading {
-                app.screen
-            } else {
-                Screen::Queue
-            };
-            app.rerank(keep);
-            // Every lead's queue key, for ranking filtered rows against the whole queue: at
-            // 10⁶ leads a pass worth doing while the book loads, not on the first filter key.
-            if let Some(s) = &app.scoring {
-                s.index
-                    .warm_keys(&mut app.queue.keys, queue::queue_time(app.now));
-            }
-            // Likewise the accounts roll-up and the board, so that the first switch to either
-            // only draws.
-            views::warm_accounts(app);
-            views::warm_board(app);
-            vec![]
-        }
-        DetailLoaded(data) => {
-            if let Some(d) = app.detail.as_mut()
-                && d.lead == data.lead.id
-            {
-                d.explanation = app.scoring.as_ref().map(|s| s.explanation_view(&data.lead));
-                d.data = Some(*data);
-            }
-            vec![]
-        }
-        OutcomeLogged(done) => {
-            let learning::OutcomeDone {
-                record: rec,
-                lead,
-                learned,
-            } = *done;
-            let kind = app
-                .book
-                .catalog
-                .find(&rec.outcome)
-                .map_or(rec.outcome.clone(), |k| k.name.clone());
-            let follow = lead
-                .next_action
-                .as_ref()
-                .map(|n| format!(" · follow up {}", format_datetime(n.due)))
-                .unwrap_or_default();
-            let moved = app.apply_learning(learned.as_ref(), rec.step.as_ref(), 1.0);
-            app.toast(
-                format!(
-                    "logged {kind} on {} · stage {}{follow}{moved} · u undoes",
-                    sanitize(&lead.name),
-                    sanitize(&lead.stage)
-                ),
-                false,
-            );
-            app.undo_stack.push(rec.seq);
-            if let Some(s) = app.scoring.as_mut() {
-                s.rescore(&lead);
-            }
-            app.book.replace(lead);
-            let next = app.pending_next.take();
-            app.rerank(next);
-            match (app.screen, next) {
-                (Screen::Detail, Some(id)) => app.open_detail(id),
-                _ => vec![],
-            }
-        }
-        OutcomeUndone(done) => {
-            let learning::OutcomeDone {
-                record: rec,
-                lead,
-                learned,
-            } = *done;
-            let moved = app.apply_learning(learned.as_ref(), rec.step.as_ref(), -1.0);
-            app.toast(
-                format!(
-                    "undid {} on {} · stage back to {}{moved}",
-                    rec.outcome,
-                    sanitize(&lead.name),
-                    sanitize(&lead.stage)
-                ),
-                false,
-            );
-            let id = lead.id;
-            if let Some(s) = app.scoring.as_mut() {
-                s.rescore(&lead);
-            }
-            app.book.replace(lead);
-            app.rerank(Some(id));
-            match app.screen {
-                Screen::Detail => app.open_detail(id),
-                _ => vec![],
-            }
-        }
+        BookLoaded(data) => book_events::on_book_loaded(app, data),
+        DetailLoaded(data) => book_events::on_detail_loaded(app, data),
+        OutcomeLogged(done) => book_events::on_outcome_logged(app, done),
+        OutcomeUndone(done) => book_events::on_outcome_undone(app, done),
         ShowQueue | ShowBoard | ShowAccounts | ItemNext | ItemPrev | PaneLeft | PaneRight
         | OpenItem | StageBack | StageForward | UndoStageMove | StageMoved(_)
         | StageMoveUndone(_) => views::update(app, action),
