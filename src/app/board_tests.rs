@@ -226,6 +226,15 @@ fn accounts_rank_by_expected_wins_and_list_their_leads() {
     assert_eq!(effects, vec![Effect::LoadDetail(id)]);
 }
 
+/// Moves every lead's score, as a learning step on the bias would.
+fn raise_every_score(app: &mut App) {
+    if let Some(s) = app.scoring.as_mut() {
+        let mut w = s.card.weights().clone();
+        w.bias += 1.0;
+        s.index.apply_weights(&w);
+    }
+}
+
 #[test]
 fn an_idle_second_brings_the_accounts_roll_up_up_to_date_before_the_switch() {
     let mut app = app_with(leads_with_values(12), vec![]);
@@ -235,11 +244,7 @@ fn an_idle_second_brings_the_accounts_roll_up_up_to_date_before_the_switch() {
 
     // The scores change: stale until the next idle second.
     app.accounts.stale = true;
-    if let Some(s) = app.scoring.as_mut() {
-        let mut w = s.card.weights().clone();
-        w.bias += 1.0;
-        s.index.apply_weights(&w);
-    }
+    raise_every_score(&mut app);
     press(&mut app, 'k');
     update(&mut app, Action::Tick(NOW));
     assert!(app.accounts.stale);
@@ -271,11 +276,7 @@ fn the_board_is_laid_out_as_the_book_loads_and_again_in_an_idle_second_after_a_c
     // A logged outcome leaves the board stale; the next idle second lays it out again, and
     // the switch then shows what a rebuild on the key would have.
     app.board.stale = true;
-    if let Some(s) = app.scoring.as_mut() {
-        let mut w = s.card.weights().clone();
-        w.bias += 1.0;
-        s.index.apply_weights(&w);
-    }
+    raise_every_score(&mut app);
     press(&mut app, 'k');
     update(&mut app, Action::Tick(NOW));
     assert!(app.board.stale, "not within a second of a key");
