@@ -64,6 +64,10 @@ pub struct LeadIndex {
     /// boost it could get), rounded up: top-K passes over most rows reading only this.
     ceiling: Vec<f32>,
     stage: Vec<u8>,
+    /// Rows per stage number, kept with `stage`: the unfiltered queue's length (and a stage
+    /// filter's) without a pass over every row, which a re-rank after each logged outcome
+    /// would otherwise make.
+    stage_rows: [u32; 256],
     owner: Vec<u16>,
     /// The account's number in `accounts`, or [`accounts::NO_ACCOUNT`].
     account: Vec<u32>,
@@ -182,6 +186,7 @@ impl LeadIndex {
             fresh_until: Vec::new(),
             ceiling: Vec::new(),
             stage: Vec::new(),
+            stage_rows: [0; 256],
             owner: Vec::new(),
             account: Vec::new(),
             accounts: Vec::new(),
@@ -276,6 +281,7 @@ impl LeadIndex {
                 self.fresh_until.push(i64::MIN);
                 self.ceiling.push(f32::INFINITY);
                 self.stage.push(0);
+                self.stage_rows[0] += 1;
                 self.owner.push(0);
                 self.account.push(accounts::NO_ACCOUNT);
                 self.activations.push(Box::default());
@@ -292,6 +298,8 @@ impl LeadIndex {
         self.due[r] = facts.due.unwrap_or(i64::MAX);
         self.fresh_until[r] = facts.fresh_until.unwrap_or(i64::MIN);
         self.ceiling[r] = self.ceiling_of(r);
+        self.stage_rows[self.stage[r] as usize] -= 1;
+        self.stage_rows[stage as usize] += 1;
         self.stage[r] = stage;
         self.owner[r] = owner;
         self.account[r] = account;

@@ -540,3 +540,67 @@ fn ranks_from_kept_keys_equal_fresh_ranks_as_time_and_weights_move() {
     index.apply_weights(&weights);
     check(&index, &mut keys, NOW + 61 * HOUR);
 }
+
+/// The queue's length comes from rows kept per stage when only stages decide (the count a
+/// re-rank reads after every logged outcome): it equals a pass over the rows as leads move
+/// between open and terminal stages, into a stage the pipeline does not name, and back.
+#[test]
+fn queue_lengths_from_kept_stage_counts_equal_a_pass() {
+    let card = card();
+    let mut index = LeadIndex::new(&card, &Pipeline::default(), PriorityConfig::default(), NOW);
+    let mut rng = crate::core::rng::SeededRng::new(11);
+    let stages = ["New", "Qualified", "Won", "Lost", "Parked (custom)", "new"];
+    let mut at: HashMap<LeadId, &str> = HashMap::new();
+    let check = |index: &LeadIndex, at: &HashMap<LeadId, &str>| {
+        let open = |s: &str| !matches!(s, "Won" | "Lost");
+        let filters = [
+            (
+                QueueFilter::default(),
+                at.values().filter(|s| open(s)).count(),
+            ),
+            (
+                QueueFilter {
+                    include_terminal: true,
+                    ..QueueFilter::default()
+                },
+                at.len(),
+            ),
+            (
+                QueueFilter {
+                    stage: Some("won".into()),
+                    ..QueueFilter::default()
+                },
+                at.values().filter(|s| **s == "Won").count(),
+            ),
+            (
+                QueueFilter {
+                    stage: Some("NEW".into()),
+                    ..QueueFilter::default()
+                },
+                at.values()
+                    .filter(|s| s.eq_ignore_ascii_case("new"))
+                    .count(),
+            ),
+        ];
+        for (filter, want) in filters {
+            assert_eq!(index.count(&filter), want, "{filter:?}");
+            assert_eq!(
+                index.top(at.len() + 1, &filter, NOW).len(),
+                want,
+                "{filter:?}"
+            );
+        }
+    };
+    for round in 0..4 {
+        for _ in 0..700 {
+            let id = rng.range(1, 400) as u64;
+            let stage = stages[rng.range(0, stages.len() as i64 - 1) as usize];
+            let mut l = random_lead(&mut rng, id, "ana");
+            l.stage = stage.into();
+            index.upsert(&card, &l, SignalSummary::default());
+            at.insert(id, stage);
+        }
+        check(&index, &at);
+        assert!(round < 3 || at.values().any(|s| *s == "Won"));
+    }
+}
