@@ -300,9 +300,12 @@ pub enum Effect {
         back: usize,
         prior: f64,
     },
-    /// Compute the dashboard on the worker, then `DashboardLoaded`; with every lead's logit
-    /// from the live index when the book is scored (else the worker scores it).
-    LoadDashboard(Option<Vec<f64>>),
+    /// Compute the dashboard on the worker, then `DashboardLoaded`; with the score
+    /// distribution from the live index when the book is scored (else the worker scores it).
+    LoadDashboard(Option<[u64; 10]>),
+    /// The dashboard asked for is no longer wanted (the view was left before it came): the
+    /// worker stops computing it at its next record.
+    CancelDashboard,
     /// Read the published rule versions, then `VersionsLoaded`.
     LoadVersions,
     /// Durable save of the edited outcome catalogue, then `OutcomesSaved`.

@@ -10,7 +10,7 @@ use crate::core::dashboard::{
 };
 use crate::core::index::{LeadIndex, QueueFilter};
 use crate::core::learn::{Priors, shown_weight};
-use crate::core::model::{ActivityKind, LeadId, Timestamp};
+use crate::core::model::{ActivityKind, Lead, LeadId, Timestamp};
 use crate::core::outcome::{Label, RuleId};
 use crate::core::priority::PriorityConfig;
 use crate::core::rules::RuleSet;
@@ -70,10 +70,19 @@ type Labelled = (Vec<(RuleId, f32)>, bool, f64, Timestamp);
 /// calibration needs each one's prediction and time). An outcome that taught the model counts
 /// with the label it was learned with (an admin's later edit of the outcome map does not
 /// rewrite it); one that did not, with the current map.
-fn labelled(store: &Store) -> Result<Vec<Labelled>, StoreError> {
+/// Records a long read takes between two looks at whether its result is still wanted.
+const RECORDS_PER_LOOK: usize = 4096;
+
+/// Whether a long read goes on: asked every [`RECORDS_PER_LOOK`] records.
+type Wanted<'a> = &'a (dyn Fn() -> bool + Sync);
+
+fn labelled(store: &Store, wanted: Wanted) -> Result<Option<Vec<Labelled>>, StoreError> {
     let catalog = store.outcome_catalog()?;
     let mut out = Vec::new();
-    for rec in store.outcomes() {
+    for (i, rec) in store.outcomes().enumerate() {
+        if i % RECORDS_PER_LOOK == 0 && !wanted() {
+            return Ok(None);
+        }
         let rec = rec?;
         if rec.undone {
             continue;
@@ -86,7 +95,7 @@ fn labelled(store: &Store) -> Result<Vec<Labelled>, StoreError> {
         let predicted = rec.step.as_ref().map_or(f64::NAN, |s| s.predicted);
         out.push((rec.snapshot, positive, predicted, rec.at));
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// Reads the admin table's figures (match counts come from the live index): lift and history
@@ -340,9 +349,12 @@ pub fn preview(store: &Store, text: &str, now: Timestamp) -> Result<Preview, Str
 }
 
 /// Every stage change in the book, from the activity timeline.
-fn stage_moves(store: &Store) -> Result<Vec<StageMove>, StoreError> {
+fn stage_moves(store: &Store, wanted: Wanted) -> Result<Option<Vec<StageMove>>, StoreError> {
     let mut moves = Vec::new();
-    for a in store.activities() {
+    for (i, a) in store.activities().enumerate() {
+        if i % RECORDS_PER_LOOK == 0 && !wanted() {
+            return Ok(None);
+        }
         let a = a?;
         if let ActivityKind::StageChange { from, to } = a.kind {
             moves.push(StageMove {
@@ -353,31 +365,58 @@ fn stage_moves(store: &Store) -> Result<Vec<StageMove>, StoreError> {
             });
         }
     }
-    Ok(moves)
+    Ok(Some(moves))
 }
 
-/// Reads the dashboard's inputs from the store and computes it. `logits` are every lead's
-/// current logit from the console's live index; without them the book is scored here (a
-/// second full read of it).
+/// Every lead, unless the read stops being wanted on the way.
+fn all_leads(store: &Store, wanted: Wanted) -> Result<Option<Vec<Lead>>, StoreError> {
+    let mut leads = Vec::new();
+    for (i, lead) in store.leads().enumerate() {
+        if i % RECORDS_PER_LOOK == 0 && !wanted() {
+            return Ok(None);
+        }
+        leads.push(lead?);
+    }
+    Ok(Some(leads))
+}
+
+/// Reads the dashboard's inputs from the store and computes it. `histogram` is the score
+/// distribution from the console's live index; without it the book is scored here (a second
+/// full read of it).
 pub fn load_dashboard(
     store: &Store,
-    logits: Option<Vec<f64>>,
+    histogram: Option<[u64; 10]>,
     now: Timestamp,
 ) -> Result<Dashboard, StoreError> {
+    let always = || true;
+    load_dashboard_while(store, histogram, now, &always)
+        .map(|d| d.expect("a dashboard always wanted is computed"))
+}
+
+/// [`load_dashboard`], ending early with `None` once `wanted` says no (the console's view was
+/// left before the figures came).
+pub fn load_dashboard_while(
+    store: &Store,
+    histogram: Option<[u64; 10]>,
+    now: Timestamp,
+    wanted: Wanted,
+) -> Result<Option<Dashboard>, StoreError> {
     // The scan of every activity for stage moves is the longest read (most of a minute at a
     // million leads); the leads and outcomes are read beside it on the other core.
     let (leads, moves, labelled) = std::thread::scope(|scope| {
-        let moves = scope.spawn(|| stage_moves(store));
-        let leads: Result<Vec<_>, _> = store.leads().collect();
-        let labelled = labelled(store);
+        let moves = scope.spawn(|| stage_moves(store, wanted));
+        let leads = all_leads(store, wanted);
+        let labelled = labelled(store, wanted);
         let moves = moves
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (leads, moves, labelled)
     });
-    let (leads, moves) = (leads?, moves?);
+    let (Some(leads), Some(moves), Some(labelled)) = (leads?, moves?, labelled?) else {
+        return Ok(None);
+    };
     let pipeline = store.pipeline()?;
-    let labelled: Vec<LabelledOutcome> = labelled?
+    let labelled: Vec<LabelledOutcome> = labelled
         .into_iter()
         .filter(|o| o.2.is_finite())
         .map(|o| LabelledOutcome {
@@ -386,15 +425,14 @@ pub fn load_dashboard(
             positive: o.1,
         })
         .collect();
-    let mut probabilities = match logits {
-        Some(l) => l,
+    let score_histogram = match histogram {
+        Some(h) => h,
         None => {
             let card = store.scorecard()?;
             let index = store.build_index(&card, PriorityConfig::default(), now)?;
-            leads.iter().filter_map(|l| index.logit(l.id)).collect()
+            dashboard::score_histogram(leads.iter().filter_map(|l| index.logit(l.id)).map(sigmoid))
         }
     };
-    probabilities.iter_mut().for_each(|x| *x = sigmoid(*x));
     let admin = load_admin(store)?;
     let rules: Vec<RuleWeights> = admin
         .set
@@ -410,16 +448,16 @@ pub fn load_dashboard(
                 .map(f64::from),
         })
         .collect();
-    Ok(dashboard::compute(&DashboardInput {
+    Ok(Some(dashboard::compute(&DashboardInput {
         leads: &leads,
         pipeline: &pipeline,
         moves: &moves,
         labelled: &labelled,
-        probabilities: &probabilities,
+        score_histogram,
         rules: &rules,
         recent: RECENT_OUTCOMES,
         now,
-    }))
+    })))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::admin::RuleField;
-use super::admin_data::{AdminData, load_admin, load_dashboard, preview};
+use super::admin_data::{AdminData, load_admin, load_dashboard, load_dashboard_while, preview};
 use super::tests::{NOW, loaded_app, sample_leads};
 use super::{Action, App, Effect, Overlay, Screen, update};
 use crate::core::model::{Activity, ActivityKind, DAY, Lead};
@@ -304,7 +304,7 @@ fn dashboard_numbers_match_an_independent_count_of_the_stored_book() {
         .build_index(&card, crate::core::priority::PriorityConfig::default(), NOW)
         .unwrap();
     assert_eq!(
-        load_dashboard(&store, Some(index.logits()), NOW).unwrap(),
+        load_dashboard(&store, Some(index.score_histogram()), NOW).unwrap(),
         d
     );
     // Independent counts from the stored leads.
@@ -353,4 +353,57 @@ fn dashboard_numbers_match_an_independent_count_of_the_stored_book() {
     let now_col = d.snapshot_times.len() - 1;
     let in_won = d.stage_history.iter().find(|(s, _)| s == "Won").unwrap().1[now_col];
     assert_eq!(in_won, 2);
+}
+
+/// Leaving the dashboard before its figures come gives the request up (at a million leads
+/// it is most of a minute of reading on the worker); coming back asks again, and pressing
+/// its key again while it is computed does not ask twice.
+#[test]
+fn leaving_the_dashboard_before_it_comes_cancels_its_computation() {
+    let mut app = loaded_app(sample_leads(20));
+    let asked = update(&mut app, Action::ShowDashboard);
+    assert!(matches!(asked.as_slice(), [Effect::LoadDashboard(Some(_))]));
+    assert_eq!(app.status.as_deref(), Some("computing the dashboard…"));
+    assert!(update(&mut app, Action::ShowDashboard).is_empty());
+
+    let left = update(&mut app, Action::ShowQueue);
+    assert_eq!(left, vec![Effect::CancelDashboard]);
+    assert_eq!(app.screen, Screen::Queue);
+    assert_eq!(app.status, None, "nothing is being computed any more");
+    // Moving about the queue afterwards cancels nothing more.
+    assert!(!press(&mut app, KeyCode::Char('j')).contains(&Effect::CancelDashboard));
+
+    assert!(matches!(
+        update(&mut app, Action::ShowDashboard).as_slice(),
+        [Effect::LoadDashboard(Some(_))]
+    ));
+    // Once it came, leaving has nothing to cancel.
+    let (_dir, store) = store_with_book();
+    won_and_lost_book(&store);
+    let d = load_dashboard(&store, None, NOW).unwrap();
+    update(&mut app, Action::DashboardLoaded(Box::new(d)));
+    assert!(update(&mut app, Action::ShowQueue).is_empty());
+}
+
+/// A dashboard read that stops being wanted ends early with nothing; one wanted throughout
+/// is the plain dashboard.
+#[test]
+fn a_dashboard_read_ends_when_it_is_no_longer_wanted() {
+    let (_dir, store) = store_with_book();
+    won_and_lost_book(&store);
+    let never = || false;
+    assert_eq!(
+        load_dashboard_while(&store, None, NOW, &never).unwrap(),
+        None
+    );
+    let looks = std::sync::atomic::AtomicUsize::new(0);
+    let counted = || {
+        looks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        true
+    };
+    assert_eq!(
+        load_dashboard_while(&store, None, NOW, &counted).unwrap(),
+        Some(load_dashboard(&store, None, NOW).unwrap())
+    );
+    assert!(looks.into_inner() >= 3, "each of the three reads asks");
 }

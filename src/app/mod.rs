@@ -98,6 +98,8 @@ pub struct App {
     pub detail: Option<DetailState>,
     pub admin: admin::AdminState,
     pub dashboard: Option<crate::core::dashboard::Dashboard>,
+    /// A dashboard was asked of the worker and has not come back.
+    pub dashboard_pending: bool,
     pub toast: Option<Toast>,
     /// Outcomes logged in this session, newest last, for `u`.
     pub undo_stack: Vec<u64>,
@@ -135,6 +137,7 @@ impl App {
             detail: None,
             admin: admin::AdminState::default(),
             dashboard: None,
+            dashboard_pending: false,
             toast: None,
             undo_stack: Vec::new(),
             pending_next: None,
@@ -280,6 +283,23 @@ impl App {
 
 /// Applies one action to the state and says what the loop must do. No I/O.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    let mut effects = update_view(app, action);
+    // Left before its figures came: at a million leads the dashboard is most of a minute of
+    // reading on the worker, which would hold up the next rules-admin read and take a core
+    // from the keys typed meanwhile.
+    if app.dashboard_pending && app.screen != Screen::Dashboard {
+        app.dashboard_pending = false;
+        if app.status.as_deref() == Some(COMPUTING_DASHBOARD) {
+            app.status = None;
+        }
+        effects.push(Effect::CancelDashboard);
+    }
+    effects
+}
+
+const COMPUTING_DASHBOARD: &str = "computing the dashboard…";
+
+fn update_view(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Tick(_) => app.ticks_since_key = app.ticks_since_key.saturating_add(1),
         Action::Key(_) => {
@@ -292,7 +312,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     // the rules view (to preview, publish or restore again) instead of landing on the queue.
     if app.screen == Screen::Rules && matches!(action, Action::BookLoaded(_)) {
         app.screen = Screen::Queue;
-        let effects = update(app, action);
+        let effects = update_view(app, action);
         if app.screen == Screen::Queue {
             app.screen = Screen::Rules;
         }
@@ -321,9 +341,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 return vec![];
             }
             app.screen = Screen::Dashboard;
-            app.status = Some("computing the dashboard…".into());
-            let logits = app.scoring.as_ref().map(|s| s.index.logits());
-            vec![Effect::LoadDashboard(logits)]
+            if app.dashboard_pending {
+                return vec![];
+            }
+            app.dashboard_pending = true;
+            app.status = Some(COMPUTING_DASHBOARD.into());
+            let histogram = app.scoring.as_ref().map(|s| s.index.score_histogram());
+            vec![Effect::LoadDashboard(histogram)]
         }
         EditRule | AddRule | ToggleLock | ToggleRuleEnabled | DeleteRule | PreviewDraft
         | PublishDraft | DiscardDraft | RevertWeight | RestoreVersion => vec![],
@@ -341,6 +365,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         OutcomesSaved(catalog) => outcome_editor::on_saved(app, *catalog),
         DashboardLoaded(d) => {
+            app.dashboard_pending = false;
             app.status = None;
             app.dashboard = Some(*d);
             vec![]
@@ -542,6 +567,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Failed(text) => {
             app.pending_next = None;
+            app.dashboard_pending = false;
             app.preview = false;
             if app.screen == Screen::Loading {
                 app.screen = if app.book.leads.is_empty() {

@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant};
 
@@ -11,7 +13,7 @@ use crossterm::event::{self, Event, KeyEventKind};
 use super::frame_timing::FrameTimer;
 use super::learning::OutcomeDone;
 pub use super::worker::read_book;
-use super::worker::{CLOSE_WAIT, Job, Worker};
+use super::worker::{CLOSE_WAIT, DashboardTicket, Job, Worker};
 use super::{Action, App, DetailData, Effect, Screen, config::Config, update};
 use crate::core::learn::Priors;
 use crate::core::model::{LeadId, Timestamp};
@@ -135,6 +137,8 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
         worker,
         priors: None,
         last_commit: None,
+        dashboards: 0,
+        dashboards_cancelled: Arc::default(),
     };
     session.load_book();
 
@@ -234,6 +238,9 @@ struct Session {
     /// When the last journaled commit (outcome, undo, stage move) was made; `None` once a
     /// checkpoint was asked for since.
     last_commit: Option<Instant>,
+    /// Dashboards asked of the worker so far, and how many of them were given up.
+    dashboards: u64,
+    dashboards_cancelled: Arc<AtomicU64>,
 }
 
 /// How long the console waits after the last commit before it flushes the book on the
@@ -381,7 +388,25 @@ impl Session {
                 }
                 None
             }
-            Effect::PreviewRules(_) | Effect::PublishRules(_) | Effect::LoadDashboard(_) => {
+            Effect::LoadDashboard(histogram) => {
+                self.dashboards += 1;
+                let ticket = DashboardTicket {
+                    no: self.dashboards,
+                    cancelled: Arc::clone(&self.dashboards_cancelled),
+                };
+                let _ = self.worker.jobs.send(Job::Dashboard {
+                    store: self.store.clone(),
+                    histogram,
+                    ticket,
+                });
+                None
+            }
+            Effect::CancelDashboard => {
+                self.dashboards_cancelled
+                    .store(self.dashboards, Ordering::Relaxed);
+                None
+            }
+            Effect::PreviewRules(_) | Effect::PublishRules(_) => {
                 let _ = self
                     .worker
                     .jobs

@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
@@ -31,6 +33,25 @@ pub(super) enum Job {
     },
     /// A flush of the book after commits paused, which empties the commit journal.
     Checkpoint(Store),
+    /// The dashboard's figures, with the score distribution from the live index.
+    Dashboard {
+        store: Store,
+        histogram: Option<[u64; 10]>,
+        ticket: DashboardTicket,
+    },
+}
+
+/// One request for the dashboard, and the console's record of which requests it gave up
+/// (every one numbered up to the value it holds).
+pub(super) struct DashboardTicket {
+    pub(super) no: u64,
+    pub(super) cancelled: Arc<AtomicU64>,
+}
+
+impl DashboardTicket {
+    fn wanted(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed) < self.no
+    }
 }
 
 /// One background thread that runs jobs and reports their results as actions.
@@ -60,24 +81,16 @@ impl Worker {
     }
 }
 
-/// Lowers the calling thread's CPU priority to the idle class (`SCHED_IDLE`: it runs only on
-/// a core nothing else wants; threads it starts inherit it), so that background work — a
-/// book load, the dashboard's scans, an import, a checkpoint flush — takes the cores only
-/// when the UI thread and its parallel passes do not need them. Where the idle class is not
-/// allowed, nice 10. Best effort.
-///
-/// Nice alone was not enough on two cores: a re-rank after a logged outcome splits its pass
-/// over both cores, and with the dashboard still being computed on the worker, the half
-/// that waited behind it made the pass several times longer.
+/// Lowers the calling thread's CPU priority (nice 10; threads it starts inherit it), so that
+/// background work — a book load, the dashboard's scans, an import — takes the cores only
+/// when the UI thread does not need them: a key pressed while the dashboard reads a million
+/// leads on both cores is answered as fast as on an idle machine. Best effort.
 fn yield_to_the_ui() {
     #[cfg(target_os = "linux")]
-    // SAFETY: plain system calls on this thread's own id; the only memory passed is a
-    // `sched_param` that lives across the call.
+    // SAFETY: plain system calls on this thread's own id; no memory is passed.
     unsafe {
         let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
         libc::setpriority(libc::PRIO_PROCESS, tid, 10);
-        let param = libc::sched_param { sched_priority: 0 };
-        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
     }
 }
 
@@ -125,6 +138,23 @@ impl Worker {
                         }
                     }
                     Job::Admin(store, effect) => admin_job(&store, effect, clock()),
+                    Job::Dashboard {
+                        store,
+                        histogram,
+                        ticket,
+                    } => {
+                        let wanted = || ticket.wanted();
+                        match super::admin_data::load_dashboard_while(
+                            &store,
+                            histogram,
+                            clock(),
+                            &wanted,
+                        ) {
+                            Ok(Some(d)) => Action::DashboardLoaded(Box::new(d)),
+                            Ok(None) => continue,
+                            Err(e) => Action::Failed(format!("dashboard: {e}")),
+                        }
+                    }
                     Job::Checkpoint(store) => {
                         if store.journal_len() > 0
                             && let Err(e) = store.flush()
@@ -225,10 +255,6 @@ fn admin_job(store: &Store, effect: Effect, now: Timestamp) -> Action {
             Ok(d) => Action::AdminLoaded(Box::new(d)),
             Err(e) => Action::Failed(format!("rules admin: {e}")),
         },
-        Effect::LoadDashboard(logits) => match admin_data::load_dashboard(store, logits, now) {
-            Ok(d) => Action::DashboardLoaded(Box::new(d)),
-            Err(e) => Action::Failed(format!("dashboard: {e}")),
-        },
         _ => Action::Failed("internal: not a worker job".into()),
     }
 }
@@ -276,34 +302,76 @@ mod tests {
         }
     }
 
-    /// This thread's scheduling policy.
-    fn policy() -> i32 {
-        // SAFETY: a plain system call about the calling thread.
-        unsafe { libc::sched_getscheduler(0) }
-    }
-
     #[test]
     fn background_work_and_the_threads_it_starts_run_below_the_ui() {
-        let (ui, ui_policy) = (nice(), policy());
+        let ui = nice();
         let (worker, helper) = std::thread::spawn(|| {
             super::yield_to_the_ui();
             // The parallel passes of a job (scoped threads) inherit the lower priority.
-            let helper = std::thread::scope(|s| s.spawn(|| (nice(), policy())).join().unwrap());
-            ((nice(), policy()), helper)
+            let helper = std::thread::scope(|s| s.spawn(nice).join().unwrap());
+            (nice(), helper)
         })
         .join()
         .unwrap();
-        assert_eq!(
-            (nice(), policy()),
-            (ui, ui_policy),
-            "the UI thread keeps its priority"
-        );
-        assert_eq!(worker.0, (ui + 10).min(19));
-        assert_eq!(
-            worker.1,
-            libc::SCHED_IDLE,
-            "the worker runs in the idle class"
-        );
+        assert_eq!(nice(), ui, "the UI thread keeps its priority");
+        assert_eq!(worker, (ui + 10).min(19));
         assert_eq!(helper, worker);
+    }
+}
+
+#[cfg(test)]
+mod dashboard_tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::{DashboardTicket, Job, Worker};
+    use crate::app::Action;
+    use crate::core::model::Lead;
+    use crate::store::Store;
+
+    /// A request the console gave up before the worker reached it is not computed and
+    /// sends nothing; the next one, still wanted, comes back.
+    #[test]
+    fn a_dashboard_given_up_before_its_turn_sends_nothing_and_the_next_one_comes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        for id in 1..=3 {
+            store
+                .put_lead(&Lead {
+                    id,
+                    stage: "New".into(),
+                    ..Lead::default()
+                })
+                .unwrap();
+        }
+        let (tx, rx) = mpsc::channel();
+        let worker = Worker::spawn(tx);
+        let cancelled = Arc::new(AtomicU64::new(1));
+        for no in [1, 2] {
+            let ticket = DashboardTicket {
+                no,
+                cancelled: Arc::clone(&cancelled),
+            };
+            worker
+                .jobs
+                .send(Job::Dashboard {
+                    store: store.clone(),
+                    histogram: None,
+                    ticket,
+                })
+                .unwrap();
+        }
+        let (first, _) = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        match first {
+            Action::DashboardLoaded(d) => assert_eq!(d.score_histogram.iter().sum::<u64>(), 3),
+            other => panic!("expected the second dashboard, got {other:?}"),
+        }
+        assert!(
+            rx.recv_timeout(Duration::from_millis(300)).is_err(),
+            "the given-up request sent something"
+        );
+        assert!(worker.stop(Duration::from_secs(10)));
     }
 }

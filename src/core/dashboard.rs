@@ -46,8 +46,8 @@ pub struct DashboardInput<'a> {
     pub pipeline: &'a Pipeline,
     pub moves: &'a [StageMove],
     pub labelled: &'a [LabelledOutcome],
-    /// Each lead's current probability, for the score distribution.
-    pub probabilities: &'a [f64],
+    /// Leads per score band (see [`score_histogram`]).
+    pub score_histogram: [u64; 10],
     pub rules: &'a [RuleWeights],
     /// How many of the newest labelled outcomes the AUC covers.
     pub recent: usize,
@@ -127,6 +127,41 @@ impl Dashboard {
 
 fn decile(p: f64) -> usize {
     ((p * 10.0).floor().max(0.0) as usize).min(9)
+}
+
+/// Leads per score band 0–9, 10–19, … 90–100 of their probabilities.
+pub fn score_histogram(probabilities: impl IntoIterator<Item = f64>) -> [u64; 10] {
+    let mut out = [0u64; 10];
+    for p in probabilities {
+        out[decile(p)] += 1;
+    }
+    out
+}
+
+/// The band of σ(`logit`) without computing σ: the logit is compared with the bands' edges
+/// in logit space (ln(k / (10 − k))), and only a logit within a hair of an edge — where σ's
+/// rounding decides — is banded through σ. Equal to `decile(sigmoid(logit))` for every
+/// logit; for a million leads on a keystroke, where a million exponentials are too slow.
+pub fn decile_of_logit(logit: f64) -> usize {
+    const EDGES: [f64; 9] = [
+        -2.197_224_577_336_219_6, // ln(1/9)
+        -1.386_294_361_119_890_6, // ln(2/8)
+        -0.847_297_860_387_203_8, // ln(3/7)
+        -0.405_465_108_108_164_4, // ln(4/6)
+        0.0,
+        0.405_465_108_108_164_4,
+        0.847_297_860_387_203_8,
+        1.386_294_361_119_890_6,
+        2.197_224_577_336_219_6,
+    ];
+    const HAIR: f64 = 1e-9;
+    let band = EDGES.partition_point(|&e| e <= logit);
+    let near = |i: usize| EDGES.get(i).is_some_and(|&e| (logit - e).abs() < HAIR);
+    if near(band) || (band > 0 && near(band - 1)) || logit.is_nan() {
+        decile(crate::core::weights::sigmoid(logit))
+    } else {
+        band
+    }
 }
 
 /// Where a stage sits in the funnel: the pipeline's order up to the first won stage, without
@@ -282,10 +317,6 @@ pub fn compute(input: &DashboardInput<'_>) -> Dashboard {
     let recent = &labelled[labelled.len().saturating_sub(input.recent)..];
     let p: Vec<f64> = recent.iter().map(|o| o.predicted).collect();
     let y: Vec<bool> = recent.iter().map(|o| o.positive).collect();
-    let mut score_histogram = [0u64; 10];
-    for &p in input.probabilities {
-        score_histogram[decile(p)] += 1;
-    }
     let mut drifted: Vec<RuleWeights> = input
         .rules
         .iter()
@@ -310,7 +341,7 @@ pub fn compute(input: &DashboardInput<'_>) -> Dashboard {
         labelled: labelled.len(),
         auc_recent: metrics::auc(&p, &y),
         recent_n: recent.len(),
-        score_histogram,
+        score_histogram: input.score_histogram,
         drifted,
     }
 }

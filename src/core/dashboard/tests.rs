@@ -58,7 +58,7 @@ fn funnel_counts_the_furthest_stage_and_stage_at_replays_moves() {
         pipeline: &Pipeline::default(),
         moves: &moves,
         labelled: &[],
-        probabilities: &[0.05, 0.95, 0.5],
+        score_histogram: score_histogram([0.05, 0.95, 0.5]),
         rules: &[],
         recent: 10,
         now,
@@ -81,4 +81,44 @@ fn funnel_counts_the_furthest_stage_and_stage_at_replays_moves() {
     assert_eq!(stage_at(&leads[2], &m, 1), "New");
     assert_eq!(stage_at(&leads[2], &m, 6 * DAY), "Qualified");
     assert_eq!(stage_at(&leads[2], &m, 21 * DAY), "Lost");
+}
+
+/// The band of a logit without σ equals the band of σ(logit) everywhere: on a sweep of the
+/// whole range, in a dense neighbourhood of every band edge (where σ's rounding decides),
+/// and at the extremes.
+#[test]
+fn a_logits_band_equals_the_band_of_its_probability() {
+    use crate::core::weights::sigmoid;
+    let same = |x: f64| {
+        assert_eq!(
+            decile_of_logit(x),
+            decile(sigmoid(x)),
+            "logit {x:e}, p {}",
+            sigmoid(x)
+        );
+    };
+    for i in -200_000..=200_000 {
+        same(i as f64 * 1e-4);
+    }
+    for k in 1..10 {
+        let edge = (k as f64 / (10 - k) as f64).ln();
+        for ulps in -3000i64..=3000 {
+            same(f64::from_bits((edge.to_bits() as i64 + ulps) as u64));
+        }
+        for i in -2000..=2000 {
+            same(edge + i as f64 * 1e-12);
+        }
+    }
+    for x in [
+        f64::NEG_INFINITY,
+        -1e300,
+        -50.0,
+        0.0,
+        -0.0,
+        50.0,
+        1e300,
+        f64::INFINITY,
+    ] {
+        same(x);
+    }
 }
