@@ -540,12 +540,13 @@ impl LeadIndex {
 }
 
 mod accounts;
+mod keys;
 mod queue;
 mod totals;
 mod view;
 mod what_if;
 pub use accounts::AccountTotals;
-pub use queue::QueueKeys;
+pub use keys::QueueKeys;
 pub use totals::StageTotals;
 pub use view::{FilteredView, ViewAsk};
 pub use what_if::{WhatIf, WhatIfRow};

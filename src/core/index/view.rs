@@ -6,7 +6,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use super::queue::{OrdKey, QueueKeys};
+use super::keys::QueueKeys;
+use super::queue::OrdKey;
 use super::{LeadIndex, QueueEntry, QueueFilter, Row};
 use crate::core::model::{LeadId, Timestamp};
 use crate::core::parallel::{in_parallel, row_ranges};
