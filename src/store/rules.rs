@@ -233,32 +233,93 @@ impl Store {
         mut visit: impl FnMut(Lead, Option<Timestamp>),
     ) -> Result<LeadIndex, StoreError> {
         let mut index = LeadIndex::new(card, &self.pipeline()?, cfg, now);
-        let mut activities = self.activities().peekable();
-        for lead in self.leads() {
-            let lead = lead?;
-            let mut events = Vec::new();
-            let mut newest: Option<Timestamp> = None;
-            // Activities are keyed by lead id first, like leads: walk both in step.
-            while let Some(next) = activities.peek() {
-                match next {
-                    Ok(a) if a.lead < lead.id => {
-                        activities.next();
-                    }
-                    Ok(a) if a.lead == lead.id => {
-                        newest = newest.max(Some(a.at));
-                        if let ActivityKind::Signal(s) = a.kind {
-                            events.push((s, a.at));
+        // Two cores, two halves: a second thread reads and decodes the activities (8–9 per
+        // lead in a demo book: the larger read) and sums each lead's signals, while this one
+        // reads the leads and scores them. Activities are keyed by lead id first, like leads,
+        // so each lead's are one run of the tree, handed over in order.
+        std::thread::scope(|scope| {
+            let (tx, rx) =
+                std::sync::mpsc::sync_channel::<Vec<Result<LeadActivity, StoreError>>>(8);
+            scope.spawn(move || {
+                let mut batch = Vec::with_capacity(ACTIVITY_BATCH);
+                let mut run: Option<(LeadId, Vec<_>, Timestamp)> = None;
+                let send = |batch: &mut Vec<_>| tx.send(std::mem::take(batch)).is_ok();
+                for a in self.activities() {
+                    let a = match a {
+                        Ok(a) => a,
+                        Err(e) => {
+                            batch.extend(run.take().map(LeadActivity::of));
+                            batch.push(Err(e));
+                            send(&mut batch);
+                            return;
                         }
-                        activities.next();
+                    };
+                    if run.as_ref().is_some_and(|(lead, ..)| *lead != a.lead) {
+                        batch.extend(run.take().map(LeadActivity::of));
+                        if batch.len() >= ACTIVITY_BATCH && !send(&mut batch) {
+                            return; // the reader of leads stopped (an error, or done)
+                        }
                     }
-                    Ok(_) => break,
-                    Err(_) => return Err(activities.next().and_then(Result::err).expect("peeked")),
+                    let (_, events, newest) = run.get_or_insert((a.lead, Vec::new(), a.at));
+                    *newest = (*newest).max(a.at);
+                    if let ActivityKind::Signal(s) = a.kind {
+                        events.push((s, a.at));
+                    }
                 }
+                batch.extend(run.take().map(LeadActivity::of));
+                send(&mut batch);
+            });
+            let mut runs = rx.into_iter().flatten().peekable();
+            for lead in self.leads() {
+                let lead = lead?;
+                let mut found = None;
+                while let Some(next) = runs.peek() {
+                    match next {
+                        Ok(r) if r.lead < lead.id => {
+                            runs.next();
+                        }
+                        Ok(r) if r.lead == lead.id => {
+                            found = runs.next().and_then(Result::ok);
+                            break;
+                        }
+                        Ok(_) => break,
+                        Err(_) => return Err(runs.next().and_then(Result::err).expect("peeked")),
+                    }
+                }
+                let (signals, newest) = found.map_or((SignalSummary::default(), None), |r| {
+                    (r.signals, Some(r.newest))
+                });
+                index.upsert(card, &lead, signals);
+                visit(lead, newest);
             }
-            index.upsert(card, &lead, SignalSummary::from_events(events));
-            visit(lead, newest);
-        }
-        Ok(index)
+            Ok(index)
+        })
+    }
+}
+
+/// Runs of activities handed from the activity reader to the lead reader at a time.
+const ACTIVITY_BATCH: usize = 1024;
+
+/// One lead's activities as the index needs them: its signals and its newest time.
+struct LeadActivity {
+    lead: LeadId,
+    signals: SignalSummary,
+    newest: Timestamp,
+}
+
+impl LeadActivity {
+    fn of(
+        (lead, events, newest): (
+            LeadId,
+            Vec<(crate::core::model::Signal, Timestamp)>,
+            Timestamp,
+        ),
+    ) -> Result<LeadActivity, StoreError> {
+        Ok(LeadActivity {
+            lead,
+            signals: SignalSummary::from_events(events),
+            newest,
+        })
     }
 }
 
@@ -344,5 +405,104 @@ kind = "engagement"
             store.restore_rules(9, NOW),
             Err(RulesError::VersionNotFound(9))
         ));
+    }
+
+    /// The index read from the store in one pass over leads and activities (activities on a
+    /// second thread) equals one built from each lead's own activities: signals, scores and
+    /// each lead's newest activity, with leads that have no activity, activities of leads
+    /// that do not exist (before, between and after the leads), and more leads than one
+    /// hand-over batch carries.
+    #[test]
+    fn the_index_read_in_one_pass_equals_one_built_lead_by_lead() {
+        // The last activity belongs to a lead that does not exist, then to the last lead.
+        index_read_in_one_pass_equals_lead_by_lead(2_700);
+        index_read_in_one_pass_equals_lead_by_lead(2_600);
+    }
+
+    fn index_read_in_one_pass_equals_lead_by_lead(activities_below: u64) {
+        use crate::core::model::{Activity, Signal};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let kinds = [
+            Signal::EmailOpen,
+            Signal::WebVisit,
+            Signal::FormFill,
+            Signal::EmailReply,
+        ];
+        let mut activities = Vec::new();
+        for id in (3..2_600u64).step_by(2) {
+            store
+                .put_lead(&Lead {
+                    id,
+                    title: if id % 3 == 0 {
+                        "CEO".into()
+                    } else {
+                        "Analyst".into()
+                    },
+                    stage: "New".into(),
+                    ..Lead::default()
+                })
+                .unwrap();
+        }
+        // Leads 1, 2, 4, 6, … do not exist; every fifth lead has no activity at all.
+        for id in 1..activities_below {
+            if id % 5 == 0 {
+                continue;
+            }
+            for k in 0..(id % 4) {
+                activities.push(Activity {
+                    lead: id,
+                    at: NOW - (id as i64 * 37 + k as i64 * 3_600) % (40 * 86_400),
+                    kind: ActivityKind::Signal(kinds[(id + k) as usize % kinds.len()]),
+                    detail: String::new(),
+                });
+            }
+            if id % 7 == 0 {
+                activities.push(Activity {
+                    lead: id,
+                    at: NOW - 60,
+                    kind: ActivityKind::StageChange {
+                        from: "New".into(),
+                        to: "Contacted".into(),
+                    },
+                    detail: String::new(),
+                });
+            }
+        }
+        store.insert_activities(&activities).unwrap();
+        let card = store.scorecard().unwrap();
+        let mut newest = Vec::new();
+        let index = store
+            .build_index_with(&card, PriorityConfig::default(), NOW, |lead, at| {
+                newest.push((lead.id, at))
+            })
+            .unwrap();
+        let leads: Vec<Lead> = store.leads().map(Result::unwrap).collect();
+        assert_eq!(index.len(), leads.len());
+        assert_eq!(newest.len(), leads.len());
+        let mut with_signals = 0;
+        for (lead, (id, at)) in leads.iter().zip(&newest) {
+            assert_eq!(lead.id, *id, "leads are visited in order");
+            let own = store.activities_of(lead.id).unwrap();
+            assert_eq!(*at, own.iter().map(|a| a.at).max(), "lead {id}");
+            let signals = SignalSummary::from_events(own.iter().filter_map(|a| match a.kind {
+                ActivityKind::Signal(s) => Some((s, a.at)),
+                _ => None,
+            }));
+            with_signals += usize::from(signals != SignalSummary::default());
+            assert_eq!(index.signals(lead.id), Some(&signals), "lead {id}");
+            let mut alone = LeadIndex::new(
+                &card,
+                &store.pipeline().unwrap(),
+                PriorityConfig::default(),
+                NOW,
+            );
+            alone.upsert(&card, lead, signals);
+            assert_eq!(index.logit(lead.id), alone.logit(lead.id), "lead {id}");
+        }
+        assert!(
+            with_signals > 900,
+            "the book has signals to read: {with_signals}"
+        );
     }
 }
