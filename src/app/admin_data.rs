@@ -10,7 +10,7 @@ use crate::core::dashboard::{
 };
 use crate::core::index::{LeadIndex, QueueFilter};
 use crate::core::learn::{Priors, shown_weight};
-use crate::core::model::{ActivityKind, Lead, LeadId, Timestamp};
+use crate::core::model::{ActivityKind, LeadId, Timestamp};
 use crate::core::outcome::{Label, RuleId};
 use crate::core::priority::PriorityConfig;
 use crate::core::rules::RuleSet;
@@ -70,19 +70,10 @@ type Labelled = (Vec<(RuleId, f32)>, bool, f64, Timestamp);
 /// calibration needs each one's prediction and time). An outcome that taught the model counts
 /// with the label it was learned with (an admin's later edit of the outcome map does not
 /// rewrite it); one that did not, with the current map.
-/// Records a long read takes between two looks at whether its result is still wanted.
-const RECORDS_PER_LOOK: usize = 4096;
-
-/// Whether a long read goes on: asked every [`RECORDS_PER_LOOK`] records.
-type Wanted<'a> = &'a (dyn Fn() -> bool + Sync);
-
-fn labelled(store: &Store, wanted: Wanted) -> Result<Option<Vec<Labelled>>, StoreError> {
+fn labelled(store: &Store) -> Result<Vec<Labelled>, StoreError> {
     let catalog = store.outcome_catalog()?;
     let mut out = Vec::new();
-    for (i, rec) in store.outcomes().enumerate() {
-        if i % RECORDS_PER_LOOK == 0 && !wanted() {
-            return Ok(None);
-        }
+    for rec in store.outcomes() {
         let rec = rec?;
         if rec.undone {
             continue;
@@ -95,7 +86,7 @@ fn labelled(store: &Store, wanted: Wanted) -> Result<Option<Vec<Labelled>>, Stor
         let predicted = rec.step.as_ref().map_or(f64::NAN, |s| s.predicted);
         out.push((rec.snapshot, positive, predicted, rec.at));
     }
-    Ok(Some(out))
+    Ok(out)
 }
 
 /// Reads the admin table's figures (match counts come from the live index): lift and history
@@ -349,12 +340,9 @@ pub fn preview(store: &Store, text: &str, now: Timestamp) -> Result<Preview, Str
 }
 
 /// Every stage change in the book, from the activity timeline.
-fn stage_moves(store: &Store, wanted: Wanted) -> Result<Option<Vec<StageMove>>, StoreError> {
+fn stage_moves(store: &Store) -> Result<Vec<StageMove>, StoreError> {
     let mut moves = Vec::new();
-    for (i, a) in store.activities().enumerate() {
-        if i % RECORDS_PER_LOOK == 0 && !wanted() {
-            return Ok(None);
-        }
+    for a in store.activities() {
         let a = a?;
         if let ActivityKind::StageChange { from, to } = a.kind {
             moves.push(StageMove {
@@ -365,58 +353,32 @@ fn stage_moves(store: &Store, wanted: Wanted) -> Result<Option<Vec<StageMove>>, 
             });
         }
     }
-    Ok(Some(moves))
-}
-
-/// Every lead, unless the read stops being wanted on the way.
-fn all_leads(store: &Store, wanted: Wanted) -> Result<Option<Vec<Lead>>, StoreError> {
-    let mut leads = Vec::new();
-    for (i, lead) in store.leads().enumerate() {
-        if i % RECORDS_PER_LOOK == 0 && !wanted() {
-            return Ok(None);
-        }
-        leads.push(lead?);
-    }
-    Ok(Some(leads))
+    Ok(moves)
 }
 
 /// Reads the dashboard's inputs from the store and computes it. `histogram` is the score
 /// distribution from the console's live index; without it the book is scored here (a second
-/// full read of it).
+/// full read of it). On a [`Store::stoppable`] handle it ends with `StoreError::Stopped` once
+/// given up.
 pub fn load_dashboard(
     store: &Store,
     histogram: Option<[u64; 10]>,
     now: Timestamp,
 ) -> Result<Dashboard, StoreError> {
-    let always = || true;
-    load_dashboard_while(store, histogram, now, &always)
-        .map(|d| d.expect("a dashboard always wanted is computed"))
-}
-
-/// [`load_dashboard`], ending early with `None` once `wanted` says no (the console's view was
-/// left before the figures came).
-pub fn load_dashboard_while(
-    store: &Store,
-    histogram: Option<[u64; 10]>,
-    now: Timestamp,
-    wanted: Wanted,
-) -> Result<Option<Dashboard>, StoreError> {
     // The scan of every activity for stage moves is the longest read (most of a minute at a
     // million leads); the leads and outcomes are read beside it on the other core.
     let (leads, moves, labelled) = std::thread::scope(|scope| {
-        let moves = scope.spawn(|| stage_moves(store, wanted));
-        let leads = all_leads(store, wanted);
-        let labelled = labelled(store, wanted);
+        let moves = scope.spawn(|| stage_moves(store));
+        let leads: Result<Vec<_>, _> = store.leads().collect();
+        let labelled = labelled(store);
         let moves = moves
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (leads, moves, labelled)
     });
-    let (Some(leads), Some(moves), Some(labelled)) = (leads?, moves?, labelled?) else {
-        return Ok(None);
-    };
+    let (leads, moves) = (leads?, moves?);
     let pipeline = store.pipeline()?;
-    let labelled: Vec<LabelledOutcome> = labelled
+    let labelled: Vec<LabelledOutcome> = labelled?
         .into_iter()
         .filter(|o| o.2.is_finite())
         .map(|o| LabelledOutcome {
@@ -448,7 +410,7 @@ pub fn load_dashboard_while(
                 .map(f64::from),
         })
         .collect();
-    Ok(Some(dashboard::compute(&DashboardInput {
+    Ok(dashboard::compute(&DashboardInput {
         leads: &leads,
         pipeline: &pipeline,
         moves: &moves,
@@ -457,7 +419,7 @@ pub fn load_dashboard_while(
         rules: &rules,
         recent: RECENT_OUTCOMES,
         now,
-    })))
+    }))
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::admin::RuleField;
-use super::admin_data::{AdminData, load_admin, load_dashboard, load_dashboard_while, preview};
+use super::admin_data::{AdminData, load_admin, load_dashboard, preview};
 use super::tests::{NOW, loaded_app, sample_leads};
 use super::{Action, App, Effect, Overlay, Screen, update};
 use crate::core::model::{Activity, ActivityKind, DAY, Lead};
@@ -385,25 +385,21 @@ fn leaving_the_dashboard_before_it_comes_cancels_its_computation() {
     assert!(update(&mut app, Action::ShowQueue).is_empty());
 }
 
-/// A dashboard read that stops being wanted ends early with nothing; one wanted throughout
-/// is the plain dashboard.
+/// A dashboard read on a handle that was given up ends with `Stopped` (the worker then
+/// sends nothing); on one still wanted it is the plain dashboard.
 #[test]
 fn a_dashboard_read_ends_when_it_is_no_longer_wanted() {
     let (_dir, store) = store_with_book();
     won_and_lost_book(&store);
-    let never = || false;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let job = store.stoppable(stop.clone());
     assert_eq!(
-        load_dashboard_while(&store, None, NOW, &never).unwrap(),
-        None
+        load_dashboard(&job, None, NOW).unwrap(),
+        load_dashboard(&store, None, NOW).unwrap()
     );
-    let looks = std::sync::atomic::AtomicUsize::new(0);
-    let counted = || {
-        looks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        true
-    };
-    assert_eq!(
-        load_dashboard_while(&store, None, NOW, &counted).unwrap(),
-        Some(load_dashboard(&store, None, NOW).unwrap())
-    );
-    assert!(looks.into_inner() >= 3, "each of the three reads asks");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(matches!(
+        load_dashboard(&job, None, NOW),
+        Err(crate::store::StoreError::Stopped { .. })
+    ));
 }

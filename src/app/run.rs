@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,7 @@ use crossterm::event::{self, Event, KeyEventKind};
 use super::frame_timing::FrameTimer;
 use super::learning::OutcomeDone;
 pub use super::worker::read_book;
-use super::worker::{CLOSE_WAIT, DashboardTicket, Job, Worker};
+use super::worker::{CLOSE_WAIT, Job, Worker};
 use super::{Action, App, DetailData, Effect, Screen, config::Config, update};
 use crate::core::learn::Priors;
 use crate::core::model::{LeadId, Timestamp};
@@ -137,8 +137,7 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
         worker,
         priors: None,
         last_commit: None,
-        dashboards: 0,
-        dashboards_cancelled: Arc::default(),
+        dashboard_stop: None,
     };
     session.load_book();
 
@@ -238,9 +237,8 @@ struct Session {
     /// When the last journaled commit (outcome, undo, stage move) was made; `None` once a
     /// checkpoint was asked for since.
     last_commit: Option<Instant>,
-    /// Dashboards asked of the worker so far, and how many of them were given up.
-    dashboards: u64,
-    dashboards_cancelled: Arc<AtomicU64>,
+    /// Stops the read of the dashboard last asked of the worker.
+    dashboard_stop: Option<Arc<AtomicBool>>,
 }
 
 /// How long the console waits after the last commit before it flushes the book on the
@@ -389,21 +387,18 @@ impl Session {
                 None
             }
             Effect::LoadDashboard(histogram) => {
-                self.dashboards += 1;
-                let ticket = DashboardTicket {
-                    no: self.dashboards,
-                    cancelled: Arc::clone(&self.dashboards_cancelled),
-                };
+                let stop = Arc::new(AtomicBool::new(false));
+                self.dashboard_stop = Some(Arc::clone(&stop));
                 let _ = self.worker.jobs.send(Job::Dashboard {
-                    store: self.store.clone(),
+                    store: self.store.stoppable(stop),
                     histogram,
-                    ticket,
                 });
                 None
             }
             Effect::CancelDashboard => {
-                self.dashboards_cancelled
-                    .store(self.dashboards, Ordering::Relaxed);
+                if let Some(stop) = self.dashboard_stop.take() {
+                    stop.store(true, Ordering::Relaxed);
+                }
                 None
             }
             Effect::PreviewRules(_) | Effect::PublishRules(_) => {

@@ -3,8 +3,6 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
@@ -33,25 +31,12 @@ pub(super) enum Job {
     },
     /// A flush of the book after commits paused, which empties the commit journal.
     Checkpoint(Store),
-    /// The dashboard's figures, with the score distribution from the live index.
+    /// The dashboard's figures, with the score distribution from the live index, read
+    /// through a [`Store::stoppable`] handle: given up, it sends nothing.
     Dashboard {
         store: Store,
         histogram: Option<[u64; 10]>,
-        ticket: DashboardTicket,
     },
-}
-
-/// One request for the dashboard, and the console's record of which requests it gave up
-/// (every one numbered up to the value it holds).
-pub(super) struct DashboardTicket {
-    pub(super) no: u64,
-    pub(super) cancelled: Arc<AtomicU64>,
-}
-
-impl DashboardTicket {
-    fn wanted(&self) -> bool {
-        self.cancelled.load(Ordering::Relaxed) < self.no
-    }
 }
 
 /// One background thread that runs jobs and reports their results as actions.
@@ -138,20 +123,10 @@ impl Worker {
                         }
                     }
                     Job::Admin(store, effect) => admin_job(&store, effect, clock()),
-                    Job::Dashboard {
-                        store,
-                        histogram,
-                        ticket,
-                    } => {
-                        let wanted = || ticket.wanted();
-                        match super::admin_data::load_dashboard_while(
-                            &store,
-                            histogram,
-                            clock(),
-                            &wanted,
-                        ) {
-                            Ok(Some(d)) => Action::DashboardLoaded(Box::new(d)),
-                            Ok(None) => continue,
+                    Job::Dashboard { store, histogram } => {
+                        match super::admin_data::load_dashboard(&store, histogram, clock()) {
+                            Ok(d) => Action::DashboardLoaded(Box::new(d)),
+                            Err(StoreError::Stopped { .. }) => continue,
                             Err(e) => Action::Failed(format!("dashboard: {e}")),
                         }
                     }
@@ -322,11 +297,11 @@ mod tests {
 #[cfg(test)]
 mod dashboard_tests {
     use std::sync::Arc;
-    use std::sync::atomic::AtomicU64;
+    use std::sync::atomic::AtomicBool;
     use std::sync::mpsc;
     use std::time::Duration;
 
-    use super::{DashboardTicket, Job, Worker};
+    use super::{Job, Worker};
     use crate::app::Action;
     use crate::core::model::Lead;
     use crate::store::Store;
@@ -348,18 +323,13 @@ mod dashboard_tests {
         }
         let (tx, rx) = mpsc::channel();
         let worker = Worker::spawn(tx);
-        let cancelled = Arc::new(AtomicU64::new(1));
-        for no in [1, 2] {
-            let ticket = DashboardTicket {
-                no,
-                cancelled: Arc::clone(&cancelled),
-            };
+        for given_up in [true, false] {
+            let stop = Arc::new(AtomicBool::new(given_up));
             worker
                 .jobs
                 .send(Job::Dashboard {
-                    store: store.clone(),
+                    store: store.stoppable(stop),
                     histogram: None,
-                    ticket,
                 })
                 .unwrap();
         }

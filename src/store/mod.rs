@@ -71,6 +71,10 @@ pub enum StoreError {
     /// A read over the whole book stopped because the process is closing it.
     #[error("database {} is closing; the read was stopped", .path.display())]
     Closing { path: PathBuf },
+    /// A read over the whole book stopped because its result is no longer wanted
+    /// ([`Store::stoppable`]).
+    #[error("database {}: the read was given up", .path.display())]
+    Stopped { path: PathBuf },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -99,6 +103,8 @@ pub struct Store {
     /// Set by [`Store::stop_reads`]: scans over a whole tree end early with
     /// [`StoreError::Closing`], so a background read lets go of the book at quit.
     closing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// This handle's own stop ([`Store::stoppable`]); not shared with the other clones.
+    stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Commits made durable without a sled flush ([`journal`]).
     journal: std::sync::Arc<journal::Journal>,
     /// Seals the files when the last clone closes; declared last so sled closes first.
@@ -213,13 +219,28 @@ impl Store {
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// `Err(Closing)` once [`Store::stop_reads`] was called.
+    /// A clone of this store whose scans over a whole tree end with [`StoreError::Stopped`]
+    /// once `stop` is set (a background read the console gave up: the dashboard left before
+    /// it came); the other clones read on.
+    pub fn stoppable(&self, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Store {
+        let mut store = self.clone();
+        store.stop = Some(stop);
+        store
+    }
+
+    /// `Err(Closing)` once [`Store::stop_reads`] was called; `Err(Stopped)` once this
+    /// handle's own stop was set.
     #[inline]
     pub(crate) fn check_closing(&self) -> Result<()> {
+        let path = || self.path.clone();
         if self.closing.load(std::sync::atomic::Ordering::Relaxed) {
-            Err(StoreError::Closing {
-                path: self.path.clone(),
-            })
+            Err(StoreError::Closing { path: path() })
+        } else if self
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            Err(StoreError::Stopped { path: path() })
         } else {
             Ok(())
         }

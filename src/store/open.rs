@@ -106,6 +106,7 @@ impl Store {
             lead_outcomes: tree("lead_outcomes")?,
             meta: tree("meta")?,
             closing: Default::default(),
+            stop: None,
             journal: std::sync::Arc::new(journal::Journal::open(path).map_err(io)?),
             _seal: std::sync::Arc::new(integrity::CloseSeal::new(path)),
             data_file: std::sync::Arc::new(data_file),

@@ -419,3 +419,34 @@ fn stopping_reads_ends_a_running_scan_in_every_clone() {
     store.put_lead(&lead(6, "l6@example.com")).unwrap();
     store.flush().unwrap();
 }
+
+/// A read given up (the dashboard left before it came) ends with `Stopped` at its next
+/// record on the handle it was given, while every other clone scans, reads and writes on.
+#[test]
+fn a_stoppable_handle_ends_its_own_scans_and_no_one_elses() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("book.db")).unwrap();
+    for id in 1..=5 {
+        store
+            .put_lead(&lead(id, &format!("l{id}@example.com")))
+            .unwrap();
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let job = store.stoppable(stop.clone());
+    let mut scan = job.leads();
+    assert_eq!(scan.next().unwrap().unwrap().id, 1);
+    let mut other = store.leads();
+    assert_eq!(other.next().unwrap().unwrap().id, 1);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(matches!(scan.next(), Some(Err(StoreError::Stopped { .. }))));
+    assert!(matches!(
+        job.activities().next(),
+        None | Some(Err(StoreError::Stopped { .. }))
+    ));
+    assert_eq!(
+        other.map(|l| l.unwrap().id).collect::<Vec<_>>(),
+        [2, 3, 4, 5]
+    );
+    assert_eq!(store.leads().count(), 5);
+    assert_eq!(job.lead(3).unwrap().unwrap().id, 3, "single reads go on");
+}

@@ -27,7 +27,7 @@ fn full_scan(store: &Store) -> HashMap<String, RuleStats> {
     let weights = store.learned_weights(&priors).unwrap();
     let state = store.learner_state().unwrap();
     let cfg = store.learn_config().unwrap();
-    let outcomes = labelled(store, &|| true).unwrap().unwrap();
+    let outcomes = labelled(store).unwrap();
     let total = outcomes.len();
     let total_pos = outcomes.iter().filter(|o| o.1).count();
     let mut stats = HashMap::new();
