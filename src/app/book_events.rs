@@ -57,6 +57,15 @@ pub(super) fn on_detail_loaded(app: &mut App, data: Box<DetailData>) -> Vec<Effe
     vec![]
 }
 
+/// The lead as stored after an outcome or its undo replaces the console's copy and its row
+/// in the index.
+fn take_stored(app: &mut App, lead: crate::core::model::Lead) {
+    if let Some(s) = app.scoring.as_mut() {
+        s.rescore(&lead);
+    }
+    app.book.replace(lead);
+}
+
 /// An outcome is durable and learned from: the lead and the weights follow, the queue re-ranks.
 pub(super) fn on_outcome_logged(app: &mut App, done: Box<learning::OutcomeDone>) -> Vec<Effect> {
     let learning::OutcomeDone {
@@ -84,10 +93,7 @@ pub(super) fn on_outcome_logged(app: &mut App, done: Box<learning::OutcomeDone>)
         false,
     );
     app.undo_stack.push(rec.seq);
-    if let Some(s) = app.scoring.as_mut() {
-        s.rescore(&lead);
-    }
-    app.book.replace(lead);
+    take_stored(app, lead);
     let next = app.pending_next.take();
     app.rerank(next);
     match (app.screen, next) {
@@ -114,10 +120,7 @@ pub(super) fn on_outcome_undone(app: &mut App, done: Box<learning::OutcomeDone>)
         false,
     );
     let id = lead.id;
-    if let Some(s) = app.scoring.as_mut() {
-        s.rescore(&lead);
-    }
-    app.book.replace(lead);
+    take_stored(app, lead);
     app.rerank(Some(id));
     match app.screen {
         Screen::Detail => app.open_detail(id),
