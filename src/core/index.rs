@@ -551,6 +551,8 @@ pub use totals::StageTotals;
 pub use view::{FilteredView, ViewAsk};
 pub use what_if::{WhatIf, WhatIfRow};
 #[cfg(test)]
+mod queue_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod views_tests;
