@@ -11,6 +11,7 @@ pub mod mapping;
 pub mod reader;
 mod rejects;
 pub mod row;
+mod scan;
 pub mod values;
 mod writer;
 
@@ -269,52 +270,6 @@ impl ImportPlan {
             line,
             source,
         }
-    }
-
-    /// First pass: the type of every attribute column and the number of data rows.
-    pub fn scan(&self, progress: &mut dyn FnMut(&ImportProgress)) -> Result<FileScan, ImportError> {
-        let n = self.mapping.headers.len();
-        let mut guesses = vec![values::KindGuess::default(); n];
-        let attr_cols: Vec<usize> = self.mapping.attributes().map(|(c, _)| c).collect();
-        let mut r = self.records()?;
-        let mut rec = RawRecord::default();
-        let (mut rows, mut throttle) = (
-            0u64,
-            Throttle {
-                last: Instant::now(),
-            },
-        );
-        let report = |rows, bytes| ImportProgress {
-            phase: ImportPhase::Scanning,
-            rows,
-            total_rows: None,
-            bytes,
-            total_bytes: self.file_len,
-        };
-        loop {
-            let more = r.read(&mut rec);
-            if !more.map_err(|e| self.read_error(rec.line, e))? {
-                break;
-            }
-            rows += 1;
-            // Without attribute columns the scan only counts rows.
-            if !attr_cols.is_empty()
-                && rec.len() == n
-                && let Ok(cells) = rec.to_strs()
-            {
-                for &c in &attr_cols {
-                    guesses[c].observe(row::clean_cell(cells[c]));
-                }
-            }
-            if throttle.due(rows) {
-                progress(&report(rows, r.bytes_consumed()));
-            }
-        }
-        progress(&report(rows, r.bytes_consumed()));
-        Ok(FileScan {
-            kinds: guesses.iter().map(values::KindGuess::kind).collect(),
-            rows,
-        })
     }
 
     /// Imports the file into `store` (`None`, or `options.dry_run`, only validates and

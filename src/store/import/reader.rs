@@ -196,6 +196,14 @@ impl<R: Read> RecordReader<R> {
         }
     }
 
+    /// A reader of a file already positioned at the start of a record (a BOM there is data).
+    pub fn at_record_start(src: R, separator: u8) -> Self {
+        RecordReader {
+            at_file_start: false,
+            ..RecordReader::new(src, separator)
+        }
+    }
+
     /// Advances the line counter over bytes that were consumed: every CR and every LF ends a
     /// line, except the LF of a CRLF pair.
     fn count_lines(&mut self, consumed: std::ops::Range<usize>) {

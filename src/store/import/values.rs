@@ -66,6 +66,14 @@ impl KindGuess {
         }
     }
 
+    /// The guess of both cells seen here and cells `other` saw.
+    pub fn merge(&mut self, other: &KindGuess) {
+        self.seen |= other.seen;
+        self.number &= other.number;
+        self.boolean &= other.boolean;
+        self.date &= other.date;
+    }
+
     pub fn kind(&self) -> AttrKind {
         match self {
             KindGuess { seen: false, .. } => AttrKind::Empty,
