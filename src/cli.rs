@@ -1,5 +1,6 @@
 //! The command line: argument parsing, dispatch, and exit codes (0 ok, 1 runtime, 2 bad input).
 
+mod alloc;
 mod backup;
 mod book;
 mod console;
@@ -408,6 +409,7 @@ fn run(cli: Cli) -> CliResult {
         Some(Command::Backup { file }) => backup::backup(&open_store(&cli, &paths)?, file),
         Some(Command::Restore { file }) => backup::restore(file, &db_path(&cli, &paths), now),
         Some(Command::Import { file, map, dry_run }) => {
+            alloc::keep_freed_memory();
             let plan = io::prepare_import(file, map)?;
             let db = db_path(&cli, &paths);
             let store = if *dry_run && !db.exists() {
@@ -419,6 +421,7 @@ fn run(cli: Cli) -> CliResult {
         }
         Some(Command::Export { out }) => io::export(&open_store(&cli, &paths)?, out.as_ref()),
         Some(Command::Demo { leads, seed }) => {
+            alloc::keep_freed_memory();
             demo::run(&open_store(&cli, &paths)?, *leads, *seed, now)
         }
         Some(Command::List {
