@@ -24,6 +24,10 @@ use leadq::store::Store;
 use leadq::store::codec;
 use leadq::store::worklog::{LogRequest, log_outcome_learned};
 
+/// The binary's allocator, so that the figures are those of `leadq` itself.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const NOW: Timestamp = 1_795_651_200;
 
 struct Book {

@@ -28,6 +28,10 @@ use leadq::store::export::{STANDARD_COLUMNS, escape_formula, iso_seconds};
 use leadq::store::worklog::{LogRequest, log_outcome_learned};
 use serde_json::{Map, Value, json};
 
+/// The binary's allocator, so that the figures are those of `leadq` itself.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PAGE: usize = 50;
 
 fn ms(t: Instant) -> f64 {

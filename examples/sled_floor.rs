@@ -11,6 +11,10 @@
 
 use std::time::Instant;
 
+/// The binary's allocator, so that the figures are those of `leadq` itself.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Resident and peak resident memory of this process, in bytes (Linux).
 fn rss() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
