@@ -1,5 +1,6 @@
 //! Pure domain logic: leads, rules, scoring, learning, ranking. No terminal, no clock, no I/O.
 
+pub mod attrs;
 pub mod clock;
 pub mod dashboard;
 pub mod demo;

@@ -1,8 +1,8 @@
 //! The sales domain: leads, accounts, activity and the pipeline they move through.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
+
+pub use super::attrs::Attrs;
 
 /// Seconds since the Unix epoch, UTC. Core code never reads the clock: callers pass `now`.
 pub type Timestamp = i64;
@@ -73,7 +73,7 @@ pub struct Lead {
     pub deal_value: Option<f64>,
     pub created: Timestamp,
     /// Any other column, by its name as imported.
-    pub attrs: BTreeMap<String, AttrValue>,
+    pub attrs: Attrs,
 }
 
 impl Lead {

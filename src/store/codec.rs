@@ -99,7 +99,7 @@ mod tests {
                     employees,
                     deal_value,
                     created,
-                    attrs,
+                    attrs: attrs.into_iter().collect(),
                     next_action: next.map(|(due, note)| NextAction { due, note }),
                     stage: "New".into(),
                     ..Lead::default()

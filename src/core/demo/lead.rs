@@ -5,7 +5,8 @@ use super::engagement::{self, Appetite};
 use super::history::{self, Journey, JourneyInput};
 use super::propensity::{self, Fit};
 use super::words::{self, COUNTRIES, FREEMAIL, SOURCES, Seniority, TITLES};
-use super::{AttrValue, BTreeMap, DAY, DemoBook, DemoChunk, Lead};
+use super::{AttrValue, DAY, DemoBook, DemoChunk, Lead};
+use crate::core::attrs::Attrs;
 use crate::core::rng::SeededRng;
 
 /// How far back lead creation goes.
@@ -121,7 +122,7 @@ impl DemoBook {
             next_action: None,
             deal_value: None,
             created,
-            attrs: BTreeMap::new(),
+            attrs: Attrs::new(),
         };
         if let Some(plan) = plan_interest {
             lead.attrs

@@ -14,8 +14,6 @@ pub mod words;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-
 use crate::core::model::{Account, Activity, AttrValue, DAY, Lead, LeadId, Timestamp};
 use crate::core::outcome::{OutcomeCatalog, OutcomeRecord};
 use crate::core::rng::SeededRng;

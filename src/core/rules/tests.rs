@@ -1,7 +1,5 @@
 //! The condition language and rules files as admins and the learning helper use them.
 
-use std::collections::BTreeMap;
-
 use proptest::prelude::*;
 
 use super::*;
@@ -24,7 +22,7 @@ fn lead() -> Lead {
         stage: "New".into(),
         stage_entered: NOW - 3 * DAY,
         created: NOW - 40 * DAY,
-        attrs: BTreeMap::from([
+        attrs: crate::core::attrs::Attrs::from([
             (
                 "plan_interest".to_string(),
                 AttrValue::Text("Enterprise".into()),

@@ -1,8 +1,6 @@
 //! One CSV row → one [`Lead`]: fields from mapped columns, every other column as a typed
 //! attribute, a name derived when there is none, and merging a duplicate into an existing lead.
 
-use std::collections::BTreeMap;
-
 use super::mapping::{ColumnMapping, ColumnUse, LeadField, normalize_header};
 use super::values::{
     AttrKind, attr_value, map_status, parse_employees, parse_money, unescape_formula,
@@ -251,8 +249,7 @@ pub fn merge_into(existing: &mut Lead, incoming: Lead) {
     if existing.next_action.is_none() {
         existing.next_action = incoming.next_action;
     }
-    let attrs: BTreeMap<String, AttrValue> = incoming.attrs;
-    existing.attrs.extend(attrs);
+    existing.attrs.extend(incoming.attrs);
 }
 
 #[cfg(test)]
