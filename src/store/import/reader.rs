@@ -13,7 +13,7 @@ pub const MAX_FIELDS: usize = 10_000;
 /// How much of the file start [`detect_separator`] looks at at most.
 pub const HEAD_BYTES: usize = 1 << 20;
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(super) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Why the separator of a file could not be told.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

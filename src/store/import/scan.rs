@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::reader::{RawRecord, RecordReader};
+use super::reader::{BOM, MAX_RECORD_BYTES, RawRecord, RecordReader};
 use super::values::KindGuess;
 use super::{FileScan, ImportError, ImportPhase, ImportPlan, ImportProgress, Throttle, row};
 
@@ -70,19 +70,25 @@ impl Tally {
 
 /// Where the second half starts: just after the first line end (LF, or a CR not followed by
 /// LF) at or after `split`, with the bytes from `split` up to there; `file` is left there.
-/// `None` when the file has no line end after `split`.
+/// `None` — read in one pass — when there is no line end within a record's greatest length
+/// after `split`, or when the next record starts with a byte-order mark (a new reader drops
+/// one there, where one pass reads it as part of the cell).
 fn second_half_start(file: &mut File, split: u64) -> io::Result<Option<(u64, Vec<u8>)>> {
     file.seek(SeekFrom::Start(split))?;
     let mut seen = Vec::new();
     let mut buf = [0u8; 8192];
     loop {
+        if seen.len() > MAX_RECORD_BYTES {
+            return Ok(None);
+        }
         let n = match file.read(&mut buf) {
             Ok(0) => return Ok(None),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        let from = seen.len();
+        // A CR that ended the last read is looked at again, now that its next byte is known.
+        let from = seen.len().saturating_sub(1);
         seen.extend_from_slice(&buf[..n]);
         // A CR is only taken as a line end once the byte after it is known.
         for i in from..seen.len() {
@@ -94,9 +100,29 @@ fn second_half_start(file: &mut File, split: u64) -> io::Result<Option<(u64, Vec
             if let Some(end) = end {
                 seen.truncate(end);
                 let start = split + end as u64;
+                if next_record_has_bom(file, start)? {
+                    return Ok(None);
+                }
                 file.seek(SeekFrom::Start(start))?;
                 return Ok(Some((start, seen)));
             }
+        }
+    }
+}
+
+/// The first byte after `start` that is not a line end could begin a byte-order mark.
+fn next_record_has_bom(file: &mut File, start: u64) -> io::Result<bool> {
+    file.seek(SeekFrom::Start(start))?;
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => return Ok(false),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(&b) = buf[..n].iter().find(|b| !matches!(b, b'\n' | b'\r')) {
+            return Ok(b == BOM[0]);
         }
     }
 }
@@ -133,6 +159,13 @@ impl ImportPlan {
         let Some((file, split, start, between)) = second else {
             let mut tally = Tally::new(columns);
             self.read_until(&mut tally, &attr_cols, None, &|| (0, 0), progress)?;
+            progress(&ImportProgress {
+                phase: ImportPhase::Scanning,
+                rows: tally.rows,
+                total_rows: None,
+                bytes: self.file_len,
+                total_bytes: self.file_len,
+            });
             return Ok((tally.scan(), false));
         };
         let (give_up, done_rows, done_bytes) =
@@ -167,7 +200,7 @@ impl ImportPlan {
             let first = self.read_until(
                 &mut tally,
                 &attr_cols,
-                Some((split, start, &between)),
+                Some((split, start, &between, &give_up)),
                 &others,
                 progress,
             );
@@ -201,15 +234,16 @@ impl ImportPlan {
         })
     }
 
-    /// Reads records into `tally` from the start, or from where the reader already is, to
-    /// the end of the file or — with `meet = (split, start, between)` — until the reader is at
-    /// the record boundary `start` (true; the records from there on are the second half's).
-    /// `others` gives the rows and bytes the second half has read, for progress.
+    /// Reads records into `tally` (past the `tally.rows` it already counted) to the end of the
+    /// file or — with `meet = (split, start, between, give_up)` — until the reader is at the
+    /// record boundary `start` (true; the records from there on are the second half's). When
+    /// it finds it cannot meet `start`, it sets `give_up` and reads on alone. `others` gives the
+    /// rows and bytes the second half has read, for progress.
     fn read_until(
         &self,
         tally: &mut Tally,
         attr_cols: &[usize],
-        meet: Option<(u64, u64, &[u8])>,
+        meet: Option<(u64, u64, &[u8], &AtomicBool)>,
         others: &dyn Fn() -> (u64, u64),
         progress: &mut dyn FnMut(&ImportProgress),
     ) -> Result<bool, ImportError> {
@@ -231,7 +265,7 @@ impl ImportPlan {
             if read > skip {
                 tally.count(&rec, attr_cols);
             }
-            if let Some((split, start, between)) = meet {
+            if let Some((split, start, between, give_up)) = meet {
                 let at = r.bytes_consumed();
                 if at == start || (split..start).contains(&at) && is_line_ends(between, at - split)
                 {
@@ -239,6 +273,7 @@ impl ImportPlan {
                 }
                 if at > start {
                     // The line end was inside a quoted cell: this reader goes on alone.
+                    give_up.store(true, Ordering::Relaxed);
                     meet = None;
                 }
             }

@@ -70,6 +70,23 @@ fn every_cut_of_the_file_gives_the_one_pass_scan() {
     }
 }
 
+/// A byte-order mark inside the file is part of its cell (one pass reads it so), though a
+/// reader started there would drop it: a cut before one is read in one pass.
+#[test]
+fn a_byte_order_mark_after_a_cut_is_read_as_one_pass_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        b"score,name\n1,a\n2,b\n\xEF\xBB\xBF3,c\n4,d\n\xEF\xBB\xBF\n5,e\n\r\n\xEF\xBB\xBF6,f\n";
+    let plan = plan(dir.path(), "bom.csv", text);
+    let (whole, _) = plan.scan_split_at(None, &mut |_| {}).unwrap();
+    assert_eq!(whole.rows, 7);
+    assert_eq!(kinds(&whole, &plan, "score"), AttrKind::Text);
+    for split in 0..=text.len() as u64 {
+        let (scan, _) = plan.scan_split_at(Some(split), &mut |_| {}).unwrap();
+        assert_eq!(scan, whole, "cut at byte {split}");
+    }
+}
+
 #[test]
 fn a_cut_inside_a_quoted_cell_is_read_in_one_pass() {
     let dir = tempfile::tempdir().unwrap();
