@@ -5,6 +5,7 @@
 //! pages it has just touched); the writer acknowledges each batch, so the importer knows
 //! when everything it sent is in the book and sees the first error.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -53,6 +54,10 @@ fn insert(store: &Store, external: Option<&sled::Tree>, b: &EncodedBatch) -> Res
             .map_err(err)?;
     }
     for (email, id) in &b.emails {
+        #[cfg(test)]
+        if email == tests::PANICS {
+            panic!("a lane panics (test)");
+        }
         store.emails.insert(email.as_bytes(), id).map_err(err)?;
     }
     if let Some(tree) = external {
@@ -99,11 +104,18 @@ impl BatchWriter {
                 // batches ahead.
                 let (send, parts) = sync_channel::<EncodedBatch>(1);
                 let (store, external, ack) = (store.clone(), external.clone(), ack.clone());
+                let path = store.path().to_path_buf();
                 let thread = std::thread::Builder::new()
                     .name(format!("leadq-import-{name}"))
                     .spawn(move || {
                         for part in parts {
-                            let result = insert(&store, external.as_ref(), &part);
+                            // A panic (sled has some on damaged pages) is this part's error:
+                            // the other lane keeps its acknowledgement sender, so a lane
+                            // that unwound would leave the importer waiting for it forever.
+                            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                insert(&store, external.as_ref(), &part)
+                            }))
+                            .unwrap_or_else(|_| Err(gone(&path)));
                             let failed = result.is_err();
                             if ack.send(result).is_err() || failed {
                                 return;
@@ -172,13 +184,53 @@ impl Drop for BatchWriter {
 }
 
 impl BatchWriter {
-    /// The writer thread ended without reporting an error (it panicked).
+    /// A writer thread ended without reporting an error.
     fn gone(&self) -> StoreError {
-        StoreError::Io {
-            path: self.path.clone(),
-            source: std::io::Error::other(
-                "the import's writer thread stopped unexpectedly; run the import again",
-            ),
-        }
+        gone(&self.path)
+    }
+}
+
+/// The error of a writer thread that stopped unexpectedly (it panicked).
+fn gone(path: &std::path::Path) -> StoreError {
+    StoreError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(
+            "the import's writer thread stopped unexpectedly; run the import again",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// An email whose insert panics, in tests only.
+    pub(super) const PANICS: &str = "panics@lane.test";
+
+    /// A panic in one lane reaches the importer as an error; it does not wait for the lane
+    /// forever (the other lane, idle, still holds a sender of acknowledgements).
+    #[test]
+    fn a_panic_in_one_lane_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let (done, result) = std::sync::mpsc::channel();
+        let writer_store = store.clone();
+        std::thread::spawn(move || {
+            let mut writer = BatchWriter::start(&writer_store, None);
+            let batch = EncodedBatch {
+                leads: vec![(lead_key(1), vec![0])],
+                emails: vec![(PANICS.to_string(), lead_key(1))],
+                ..EncodedBatch::default()
+            };
+            let sent = writer.send(batch);
+            let _ = done.send(sent.and_then(|()| writer.wait()));
+        });
+        let result = result
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the importer is told, not left waiting");
+        let err = result.expect_err("the lane's panic is an error");
+        assert!(err.to_string().contains("stopped unexpectedly"), "{err}");
     }
 }
