@@ -146,15 +146,14 @@ impl Table {
     /// attribute of the column's name (a number when it reads as one).
     pub fn lead(&self, record: &csv::StringRecord, lead: &mut Lead) {
         lead.attrs.clear();
-        for &c in &self.features {
-            if let Some(v) = self.cell(record, c) {
-                let value = match parse_number(v) {
-                    Some(n) => AttrValue::Number(n),
-                    None => AttrValue::Text(v.to_string()),
-                };
-                lead.attrs.insert(self.headers[c].clone(), value);
-            }
-        }
+        lead.attrs.extend(self.features.iter().filter_map(|&c| {
+            let v = self.cell(record, c)?;
+            let value = match parse_number(v) {
+                Some(n) => AttrValue::Number(n),
+                None => AttrValue::Text(v.to_string()),
+            };
+            Some((self.headers[c].clone(), value))
+        }));
     }
 }
 

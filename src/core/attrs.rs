@@ -52,6 +52,19 @@ impl Attrs {
         }
     }
 
+    /// Sorts by name, keeping the last of entries with the same name (a stable sort keeps
+    /// them in the order they came).
+    fn normalise(&mut self) {
+        self.0.sort_by(|a, b| a.0.cmp(&b.0));
+        self.0.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                std::mem::swap(&mut later.1, &mut kept.1);
+            }
+            same
+        });
+    }
+
     pub fn clear(&mut self) {
         self.0.clear();
     }
@@ -94,11 +107,15 @@ impl IntoIterator for Attrs {
     }
 }
 
-/// Later values win over earlier ones of the same name, as in a map.
+/// Later values win over earlier ones of the same name, as in a map. Pairs are added, then
+/// sorted once (a wide file's row inserted one attribute at a time in column order would
+/// move O(n²) entries).
 impl Extend<(String, AttrValue)> for Attrs {
     fn extend<I: IntoIterator<Item = (String, AttrValue)>>(&mut self, iter: I) {
-        for (k, v) in iter {
-            self.insert(k, v);
+        let before = self.0.len();
+        self.0.extend(iter);
+        if self.0.len() > before {
+            self.normalise();
         }
     }
 }
@@ -152,10 +169,12 @@ impl<'de> Deserialize<'de> for Attrs {
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attrs, A::Error> {
                 // A stored length is a claim, not a promise: reserve a few at most.
-                let mut attrs = Attrs(Vec::with_capacity(map.size_hint().unwrap_or(0).min(16)));
-                while let Some((k, v)) = map.next_entry()? {
-                    attrs.insert(k, v);
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(16));
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
                 }
+                let mut attrs = Attrs(pairs);
+                attrs.normalise();
                 attrs.0.shrink_to_fit();
                 Ok(attrs)
             }
@@ -224,5 +243,22 @@ mod tests {
         );
         assert!(!a.contains_key("c"));
         assert_eq!(format!("{a:?}"), r#"{"a": Number(2.0), "b": Bool(false)}"#);
+    }
+
+    /// A wide row (here 3 000 columns, in an order unrelated to their names, some twice)
+    /// reads as the map would have it.
+    #[test]
+    fn many_attributes_added_at_once_read_as_a_map() {
+        let pairs: Vec<(String, AttrValue)> = (0..3_000u32)
+            .map(|i| {
+                let name = format!("col {}", (i * 7_919) % 2_500);
+                (name, AttrValue::Number(f64::from(i)))
+            })
+            .collect();
+        let map: BTreeMap<String, AttrValue> = pairs.iter().cloned().collect();
+        let mut attrs = Attrs::from([("col 1".to_string(), AttrValue::Bool(true))]);
+        attrs.extend(pairs);
+        assert_eq!(attrs.len(), map.len());
+        assert!(attrs.iter().eq(map.iter()));
     }
 }

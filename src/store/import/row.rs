@@ -71,6 +71,8 @@ impl LeadMapper {
         let mut stage_entered = None;
         let mut next_due = None;
         let mut next_note = "";
+        // Added at once, after the loop: later columns of the same name win, as before.
+        let mut attrs = Vec::new();
         for (col, use_) in m.uses.iter().enumerate() {
             let cell = clean_cell(cells[col]);
             if cell.is_empty() {
@@ -81,7 +83,7 @@ impl LeadMapper {
                 ColumnUse::Ignore => continue,
                 ColumnUse::Attribute(name) => {
                     if let Some(v) = attr_value(self.kinds[col], cell) {
-                        lead.attrs.insert(name.clone(), v);
+                        attrs.push((name.clone(), v));
                     }
                     continue;
                 }
@@ -131,12 +133,12 @@ impl LeadMapper {
                     Some(stage) => lead.stage = stage,
                     None => {
                         unknown_status = Some(text.clone());
-                        lead.attrs
-                            .insert(header.trim().to_string(), AttrValue::Text(text));
+                        attrs.push((header.trim().to_string(), AttrValue::Text(text)));
                     }
                 },
             }
         }
+        lead.attrs.extend(attrs);
         if lead.name.is_empty() {
             lead.name = [first, last]
                 .iter()
