@@ -141,6 +141,23 @@ impl ImportPlan {
         split: Option<u64>,
         progress: &mut dyn FnMut(&ImportProgress),
     ) -> Result<(FileScan, bool), ImportError> {
+        let (tally, halves) = self.tally_split_at(split, progress)?;
+        progress(&ImportProgress {
+            phase: ImportPhase::Scanning,
+            rows: tally.rows,
+            total_rows: None,
+            bytes: self.file_len,
+            total_bytes: self.file_len,
+        });
+        Ok((tally.scan(), halves))
+    }
+
+    /// The records' tally for [`scan_split_at`](Self::scan_split_at).
+    fn tally_split_at(
+        &self,
+        split: Option<u64>,
+        progress: &mut dyn FnMut(&ImportProgress),
+    ) -> Result<(Tally, bool), ImportError> {
         let columns = self.mapping.headers.len();
         let attr_cols: Vec<usize> = self.mapping.attributes().map(|(c, _)| c).collect();
         let second = match split {
@@ -159,14 +176,7 @@ impl ImportPlan {
         let Some((file, split, start, between)) = second else {
             let mut tally = Tally::new(columns);
             self.read_until(&mut tally, &attr_cols, None, &|| (0, 0), progress)?;
-            progress(&ImportProgress {
-                phase: ImportPhase::Scanning,
-                rows: tally.rows,
-                total_rows: None,
-                bytes: self.file_len,
-                total_bytes: self.file_len,
-            });
-            return Ok((tally.scan(), false));
+            return Ok((tally, false));
         };
         let (give_up, done_rows, done_bytes) =
             (AtomicBool::new(false), AtomicU64::new(0), AtomicU64::new(0));
@@ -223,14 +233,7 @@ impl ImportPlan {
                 }
                 (false, _) => false,
             };
-            progress(&ImportProgress {
-                phase: ImportPhase::Scanning,
-                rows: tally.rows,
-                total_rows: None,
-                bytes: self.file_len,
-                total_bytes: self.file_len,
-            });
-            Ok((tally.scan(), halves))
+            Ok((tally, halves))
         })
     }
 

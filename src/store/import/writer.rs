@@ -1,9 +1,9 @@
-//! Writes import batches to sled on a thread of its own, so that the next rows are read,
-//! mapped and encoded on the other core while a batch is inserted.
+//! Writes import batches to sled on threads of their own (two lanes, see [`BatchWriter`]),
+//! so that the next rows are read, mapped and encoded while a batch is inserted.
 //!
 //! Batches arrive already encoded and sorted by key (sled inserts neighbouring keys into
-//! pages it has just touched); the writer acknowledges each batch, so the importer knows
-//! when everything it sent is in the book and sees the first error.
+//! pages it has just touched); each lane acknowledges its part of a batch, so the importer
+//! knows when everything it sent is in the book and sees the first error.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
