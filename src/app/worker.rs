@@ -303,24 +303,12 @@ mod dashboard_tests {
 
     use super::{Job, Worker};
     use crate::app::Action;
-    use crate::core::model::Lead;
-    use crate::store::Store;
 
     /// A request the console gave up before the worker reached it is not computed and
     /// sends nothing; the next one, still wanted, comes back.
     #[test]
     fn a_dashboard_given_up_before_its_turn_sends_nothing_and_the_next_one_comes() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        for id in 1..=3 {
-            store
-                .put_lead(&Lead {
-                    id,
-                    stage: "New".into(),
-                    ..Lead::default()
-                })
-                .unwrap();
-        }
+        let (_dir, store) = crate::store::fixtures::store_with_leads(3);
         let (tx, rx) = mpsc::channel();
         let worker = Worker::spawn(tx);
         for given_up in [true, false] {

@@ -424,13 +424,7 @@ fn stopping_reads_ends_a_running_scan_in_every_clone() {
 /// record on the handle it was given, while every other clone scans, reads and writes on.
 #[test]
 fn a_stoppable_handle_ends_its_own_scans_and_no_one_elses() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("book.db")).unwrap();
-    for id in 1..=5 {
-        store
-            .put_lead(&lead(id, &format!("l{id}@example.com")))
-            .unwrap();
-    }
+    let (_dir, store) = super::fixtures::store_with_leads(5);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let job = store.stoppable(stop.clone());
     let mut scan = job.leads();
