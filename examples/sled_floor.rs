@@ -8,6 +8,10 @@
 //! `cargo run --release --example sled_floor -- insert N DIR` writes N lead-sized values
 //! and N email keys into a fresh sled database in DIR (as an import's minimum: one record per
 //! lead plus its email index entry, no parsing, no encoding), flushes, and prints the time.
+//!
+//! `cargo run --release --example sled_floor -- email-runs N RUN DIR` inserts N emails in
+//! random order into a fresh sled database in DIR, each run of RUN keys sorted first (RUN =
+//! N: all sorted): what the import's keys lane costs at a given run length.
 
 use std::time::Instant;
 
@@ -79,7 +83,41 @@ fn main() -> anyhow::Result<()> {
             db.flush()?;
             report(&format!("insert {n} leads + emails, flush"), n, t);
         }
-        _ => anyhow::bail!("usage: sled_floor open DB | insert N DIR"),
+        Some("email-runs") => {
+            let n: u64 = args[1].parse()?;
+            let run: usize = args[2].parse()?;
+            let dir = std::path::Path::new(&args[3]);
+            let db = sled::Config::new()
+                .path(dir)
+                .cache_capacity(64 << 20)
+                .open()?;
+            let emails = db.open_tree("emails")?;
+            // xorshift: the same pseudo-random order on every run.
+            let mut x: u64 = 88_172_645_463_325_252;
+            let mut keys: Vec<(String, [u8; 8])> = (1..=n)
+                .map(|id| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let email = format!("{:x}.lead{id}@example{}.com", x % 100_000, x % 997);
+                    (email, id.to_be_bytes())
+                })
+                .collect();
+            let t = Instant::now();
+            for chunk in keys.chunks_mut(run.max(1)) {
+                chunk.sort_unstable();
+                for (email, id) in chunk.iter() {
+                    emails.insert(email.as_bytes(), id)?;
+                }
+            }
+            db.flush()?;
+            report(
+                &format!("insert {n} emails in sorted runs of {run}, flush"),
+                n,
+                t,
+            );
+        }
+        _ => anyhow::bail!("usage: sled_floor open DB | insert N DIR | email-runs N RUN DIR"),
     }
     Ok(())
 }
