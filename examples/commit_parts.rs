@@ -14,6 +14,10 @@ use leadq::core::priority::PriorityConfig;
 use leadq::store::Store;
 use leadq::store::worklog::{LogRequest, log_outcome_learned};
 
+/// The binary's allocator, so that the figures are those of `leadq` itself.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }

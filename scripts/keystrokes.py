@@ -116,11 +116,18 @@ def main():
             pty_first.setdefault(group, []).append((first - t) * 1e3)
             pty_last.setdefault(group, []).append((last - t) * 1e3)
         time.sleep(0.05)
-    peak = None
+    # Peak (VmHWM) and what stays resident once the workday is done (VmRSS), two seconds
+    # after the last key, so that memory the allocator has given back is not counted.
+    settle = time.perf_counter() + 2.0
+    while time.perf_counter() < settle:
+        read_some(fd, 0.1)
+    peak = resident = None
     try:
         for line in open(f"/proc/{pid}/status"):
             if line.startswith("VmHWM:"):
                 peak = int(line.split()[1]) * 1024
+            if line.startswith("VmRSS:"):
+                resident = int(line.split()[1]) * 1024
     except OSError:
         pass
     # Quit and let the console close the book cleanly (it saves the ranks and the first page).
@@ -154,6 +161,7 @@ def main():
     def only(d):
         return {"budgeted": [x for g in budgeted for x in d.get(g, [])]}
     print(json.dumps({"loaded_s": loaded_s, "keys_typed": len(PLAN), "peak_rss_bytes": peak,
+                      "rss_bytes": resident,
                       "waits_s": waits,
                       "budgeted_app": summary(only(app))["budgeted"],
                       "budgeted_pty": summary(only(pty_last))["budgeted"],
