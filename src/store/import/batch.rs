@@ -288,7 +288,7 @@ impl<'s> BookWriter<'s> {
     }
 
     /// Stores the batch (new leads get fresh ids in one reservation) and starts the next. The
-    /// batch is encoded here and inserted by the writer thread while the next one is read.
+    /// batch is encoded here and inserted by the writer threads while the next one is read.
     pub fn flush(&mut self) -> Result<()> {
         if let (Some(writer), Some(store)) = (&mut self.writer, self.store) {
             let fresh = self.meta.iter().filter(|m| m.new).count() as u64;

@@ -2,13 +2,17 @@
 //! so that the next rows are read, mapped and encoded while a batch is inserted.
 //!
 //! Batches arrive already encoded and sorted by key (sled inserts neighbouring keys into
-//! pages it has just touched); the keys lane gathers the keys of many batches into one
-//! sorted run before it inserts them. Each lane acknowledges its part of a batch once it is
-//! in the book, so the importer knows when everything it sent is there and sees the first
-//! error; when it waits, the keys lane inserts what it holds at once.
+//! pages it has just touched); each lane acknowledges its part of a batch, so the importer
+//! knows when everything it sent is in the book and sees the first error.
+//!
+//! A batch's leads go in only after its keys: sled's log is one sequence for every tree and
+//! a crash keeps a prefix of it, so an import killed at any point leaves no lead that its
+//! email or id column cannot find (at worst a key of a lead not yet written, which a lookup
+//! treats as no match). Running the import again then merges instead of doubling.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
 use crate::core::model::LeadId;
@@ -81,133 +85,104 @@ fn split(mut b: EncodedBatch) -> [EncodedBatch; 2] {
     [b, keys]
 }
 
-/// What the importer sends a lane.
-enum Msg {
-    Part(EncodedBatch),
-    /// Insert every part held back, now (the importer is waiting for them).
-    Flush,
+/// How far the keys lane has got, for the leads lane to wait on.
+#[derive(Default)]
+struct KeysDone {
+    /// The number of the last batch whose keys are in the book, and whether the keys lane
+    /// has stopped (finished, failed or panicked: no more keys will come).
+    state: Mutex<(u64, bool)>,
+    changed: Condvar,
 }
 
-/// Email and external keys a run of the keys lane gathers before it sorts and inserts them:
-/// the keys of one batch land all over a big tree, and sled does far less work per key when
-/// the keys of many batches go in together in order (10⁶ emails into an empty tree, one
-/// thread, `examples/sled_floor.rs email-runs`: 6.0–6.5 s in sorted runs of 8 192, 3.9–4.3 s
-/// in runs of 262 144, 3.8–4.0 s all sorted).
-const KEY_RUN: usize = 1 << 18;
-/// Parts of a batch's keys queued for the keys lane while it inserts a run, so the reader
-/// does not wait for it (a batch holds at most 8 192 rows).
-const KEY_QUEUE: usize = 32;
-
-#[derive(Clone, Copy)]
-enum Lane {
-    /// Leads and new accounts, one part at a time.
-    Leads,
-    /// Emails and external keys, gathered into runs of up to [`KEY_RUN`] keys.
-    Keys,
-}
-
-impl Lane {
-    fn name(self) -> &'static str {
-        match self {
-            Lane::Leads => "leads",
-            Lane::Keys => "keys",
-        }
+impl KeysDone {
+    fn set(&self, update: impl FnOnce(&mut (u64, bool))) {
+        update(&mut self.state.lock().unwrap_or_else(|p| p.into_inner()));
+        self.changed.notify_all();
     }
 
-    /// Parts queued for the lane: the leads lane keeps the reader at most two batches ahead.
-    fn queue(self) -> usize {
-        match self {
-            Lane::Leads => 1,
-            Lane::Keys => KEY_QUEUE,
+    /// Waits until the keys of batch `n` are in; false if they never will be.
+    fn wait_for(&self, n: u64) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        while state.0 < n && !state.1 {
+            state = self.changed.wait(state).unwrap_or_else(|p| p.into_inner());
         }
-    }
-
-    /// Inserts parts until the importer hangs up or an insert fails; acknowledges each part
-    /// once it is in the book.
-    fn run(
-        self,
-        store: &Store,
-        external: Option<&sled::Tree>,
-        parts: &Receiver<Msg>,
-        ack: &Sender<Result<()>>,
-    ) {
-        let mut held = EncodedBatch::default();
-        let mut held_parts = 0usize;
-        loop {
-            let msg = parts.recv().ok();
-            let hung_up = msg.is_none();
-            let flush = match msg {
-                Some(Msg::Part(part)) => {
-                    if let Lane::Leads = self {
-                        held = part;
-                        held_parts = 1;
-                        true
-                    } else {
-                        held.emails.extend(part.emails);
-                        held.external.extend(part.external);
-                        held_parts += 1;
-                        held.emails.len() + held.external.len() >= KEY_RUN
-                    }
-                }
-                Some(Msg::Flush) | None => held_parts > 0,
-            };
-            if flush {
-                // Stable: a key sent twice keeps the later id, as inserting in order would.
-                held.emails.sort_by(|a, b| a.0.cmp(&b.0));
-                held.external.sort_by(|a, b| a.0.cmp(&b.0));
-                // A panic (sled has some on damaged pages) is this run's error: the other
-                // lane keeps its acknowledgement sender, so a lane that unwound would leave
-                // the importer waiting for it forever.
-                let result =
-                    std::panic::catch_unwind(AssertUnwindSafe(|| insert(store, external, &held)))
-                        .unwrap_or_else(|_| Err(gone(store.path())));
-                if let Err(e) = result {
-                    let _ = ack.send(Err(e));
-                    return;
-                }
-                for _ in 0..held_parts {
-                    if ack.send(Ok(())).is_err() {
-                        return;
-                    }
-                }
-                held = EncodedBatch::default();
-                held_parts = 0;
-            }
-            if hung_up {
-                return;
-            }
-        }
+        state.0 >= n
     }
 }
+
+/// Marks the keys lane stopped however its thread ends, so the leads lane never waits on it.
+struct StopOnExit(Arc<KeysDone>);
+
+impl Drop for StopOnExit {
+    fn drop(&mut self) {
+        self.0.set(|s| s.1 = true);
+    }
+}
+
+/// A lane's part of a batch, with the batch's number (1, 2, …).
+type Numbered = (u64, EncodedBatch);
 
 /// Threads inserting batches in the order they are sent.
 ///
 /// sled's inserts are most of an import's work, the trees share no pages, and sled takes
 /// concurrent writers without a lock: so each batch is split in two lanes, inserted by two
-/// threads at once while the reader thread (which needs far less) fits around them. Each
-/// lane goes on to its next part without waiting for the other (a lane that waited for the
-/// slower one at every batch left a core idle).
+/// threads at once while the reader thread (which needs far less) fits around them. The
+/// keys lane goes on to its next part without waiting for the other (a lane that waited for
+/// the slower one at every batch left a core idle); the leads lane inserts a batch once the
+/// keys lane has inserted that batch's keys, while the keys lane goes on to the next.
 pub(crate) struct BatchWriter {
-    lanes: Vec<(SyncSender<Msg>, JoinHandle<()>)>,
+    /// The keys lane, then the leads lane.
+    lanes: Vec<(SyncSender<Numbered>, JoinHandle<()>)>,
     acks: Receiver<Result<()>>,
     /// Parts sent and not yet acknowledged.
     in_flight: usize,
+    /// Batches sent so far (each part carries its batch's number).
+    sent: u64,
     path: std::path::PathBuf,
 }
 
 impl BatchWriter {
     pub fn start(store: &Store, external: Option<sled::Tree>) -> BatchWriter {
-        // Unbounded: the keys lane acknowledges a run's parts at once, and a lane must never
-        // wait on the importer (which may be waiting on the lane's queue).
+        // Unbounded (at most a few parts are ever unacknowledged): a lane never waits on the
+        // importer, which may be waiting on a lane's queue.
         let (ack, acks) = channel::<Result<()>>();
-        let lanes = [Lane::Leads, Lane::Keys]
+        let keys_done = Arc::new(KeysDone::default());
+        let lanes = ["keys", "leads"]
             .into_iter()
-            .map(|lane| {
-                let (send, parts) = sync_channel::<Msg>(lane.queue());
+            .map(|name| {
+                // One part queued while one is inserted: the reader runs at most two
+                // batches ahead of the leads lane, the keys lane at most one ahead of it.
+                let (send, parts) = sync_channel::<Numbered>(1);
                 let (store, external, ack) = (store.clone(), external.clone(), ack.clone());
+                let keys_done = Arc::clone(&keys_done);
+                let path = store.path().to_path_buf();
+                let keys_lane = name == "keys";
                 let thread = std::thread::Builder::new()
-                    .name(format!("leadq-import-{}", lane.name()))
-                    .spawn(move || lane.run(&store, external.as_ref(), &parts, &ack))
+                    .name(format!("leadq-import-{name}"))
+                    .spawn(move || {
+                        let _stop = keys_lane.then(|| StopOnExit(Arc::clone(&keys_done)));
+                        for (n, part) in parts {
+                            if !keys_lane && !keys_done.wait_for(n) {
+                                // The keys lane failed (its error is the importer's): the
+                                // leads of a batch without its keys are not written.
+                                return;
+                            }
+                            // A panic (sled has some on damaged pages) is this part's error:
+                            // the other lane keeps its acknowledgement sender, so a lane
+                            // that unwound would leave the importer waiting for it forever.
+                            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                insert(&store, external.as_ref(), &part)
+                            }))
+                            .unwrap_or_else(|_| Err(gone(&path)));
+                            let failed = result.is_err();
+                            if keys_lane && !failed {
+                                keys_done.set(|s| s.0 = n);
+                            }
+                            if ack.send(result).is_err() || failed {
+                                return;
+                            }
+                        }
+                    })
                     .expect("the import writer thread starts");
                 (send, thread)
             })
@@ -216,6 +191,7 @@ impl BatchWriter {
             lanes,
             acks,
             in_flight: 0,
+            sent: 0,
             path: store.path().to_path_buf(),
         }
     }
@@ -227,8 +203,10 @@ impl BatchWriter {
             self.in_flight -= 1;
             ack?;
         }
-        for ((lane, _), part) in self.lanes.iter().zip(split(batch)) {
-            if lane.send(Msg::Part(part)).is_err() {
+        self.sent += 1;
+        let [leads, keys] = split(batch);
+        for ((lane, _), part) in self.lanes.iter().zip([keys, leads]) {
+            if lane.send((self.sent, part)).is_err() {
                 // The thread stopped: its error is waiting in the acknowledgements.
                 return self.wait().and(Err(self.gone()));
             }
@@ -239,13 +217,6 @@ impl BatchWriter {
 
     /// Waits until every batch sent so far is in the book.
     pub fn wait(&mut self) -> Result<()> {
-        if self.in_flight > 0 {
-            // The keys lane holds parts back for a longer sorted run; it inserts them now. A
-            // lane that has stopped has its error (or none) among the acknowledgements.
-            for (lane, _) in &self.lanes {
-                let _ = lane.send(Msg::Flush);
-            }
-        }
         while self.in_flight > 0 {
             match self.acks.recv() {
                 Ok(ack) => {
@@ -302,48 +273,41 @@ mod tests {
     /// An email whose insert panics, in tests only.
     pub(super) const PANICS: &str = "panics@lane.test";
 
-    /// Waits for `writer` on another thread, failing the test instead of hanging it.
-    fn wait_within(mut writer: BatchWriter, secs: u64) -> Result<()> {
-        let (done, result) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = done.send(writer.wait());
-        });
-        result
-            .recv_timeout(Duration::from_secs(secs))
-            .expect("the wait ends once the held keys are in")
-    }
-
-    fn batch(emails: &[(&str, LeadId)]) -> EncodedBatch {
-        let mut b = EncodedBatch {
-            emails: emails
-                .iter()
-                .map(|&(e, id)| (e.to_string(), lead_key(id)))
-                .collect(),
-            ..EncodedBatch::default()
-        };
-        b.sort();
-        b
-    }
-
-    /// The keys lane holds a batch's keys back for a longer run; when the importer waits
-    /// (to look up a key of an earlier batch, or at the end) they are all in the book, and
-    /// a key sent again in a later batch keeps the later id, as inserting batch by batch did.
+    /// The keys lane fails on a batch (a panic here; a full disk or damage alike): that
+    /// batch's leads are not written, so no lead is left that its email cannot find.
     #[test]
-    fn held_keys_are_in_the_book_when_the_importer_waits() {
+    fn a_batch_whose_keys_failed_writes_no_leads() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).unwrap();
-        let mut writer = BatchWriter::start(&store, None);
-        writer
-            .send(batch(&[("b@x.com", 1), ("a@x.com", 4)]))
-            .unwrap();
-        writer
-            .send(batch(&[("c@x.com", 3), ("a@x.com", 2)]))
-            .unwrap();
-        wait_within(writer, 30).unwrap();
-        let id = |e: &str| store.lead_id_by_email(e).unwrap();
-        assert_eq!(
-            (id("a@x.com"), id("b@x.com"), id("c@x.com")),
-            (Some(2), Some(1), Some(3))
+        let (done, result) = std::sync::mpsc::channel();
+        let writer_store = store.clone();
+        std::thread::spawn(move || {
+            let mut writer = BatchWriter::start(&writer_store, None);
+            let ok = EncodedBatch {
+                leads: vec![(lead_key(1), vec![1])],
+                emails: vec![("one@x.com".to_string(), lead_key(1))],
+                ..EncodedBatch::default()
+            };
+            let bad = EncodedBatch {
+                leads: vec![(lead_key(2), vec![2])],
+                emails: vec![(PANICS.to_string(), lead_key(2))],
+                ..EncodedBatch::default()
+            };
+            let sent = writer.send(ok).and_then(|()| writer.send(bad));
+            let result = sent.and_then(|()| writer.wait());
+            // Dropping the writer joins both lanes: nothing is written after this.
+            drop(writer);
+            let _ = done.send(result);
+        });
+        let result = result
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the importer is told, not left waiting");
+        assert!(result.is_err());
+        assert!(store.leads.contains_key(lead_key(1)).unwrap());
+        assert_eq!(store.lead_id_by_email("one@x.com").unwrap(), Some(1));
+        assert!(
+            !store.leads.contains_key(lead_key(2)).unwrap(),
+            "a lead went in without its key"
         );
     }
 
