@@ -2,7 +2,7 @@
 //! so that the next rows are read, mapped and encoded while a batch is inserted.
 //!
 //! Batches arrive already encoded and sorted by key (sled inserts neighbouring keys into
-//! pages it has just touched); each lane acknowledges its part of a batch, so the importer
+//! pages it has just touched); each lane acknowledges each part it inserts, so the importer
 //! knows when everything it sent is in the book and sees the first error.
 //!
 //! A batch's leads go in only after its keys: sled's log is one sequence for every tree and
@@ -51,6 +51,10 @@ pub(crate) fn lead_key(id: LeadId) -> [u8; 8] {
 fn insert(store: &Store, external: Option<&sled::Tree>, b: &EncodedBatch) -> Result<()> {
     let err = |e| store.sled_error(e);
     for (k, v) in &b.leads {
+        #[cfg(test)]
+        if v.as_slice() == tests::PANICS.as_bytes() {
+            panic!("a lane panics (test)");
+        }
         store.leads.insert(k, v.as_slice()).map_err(err)?;
     }
     for (k, v) in &b.accounts {
@@ -151,7 +155,7 @@ impl BatchWriter {
             .into_iter()
             .map(|name| {
                 // One part queued while one is inserted: the reader runs at most two
-                // batches ahead of the leads lane, the keys lane at most one ahead of it.
+                // batches ahead of the leads lane, and so does the keys lane.
                 let (send, parts) = sync_channel::<Numbered>(1);
                 let (store, external, ack) = (store.clone(), external.clone(), ack.clone());
                 let keys_done = Arc::clone(&keys_done);
@@ -168,8 +172,9 @@ impl BatchWriter {
                                 return;
                             }
                             // A panic (sled has some on damaged pages) is this part's error:
-                            // the other lane keeps its acknowledgement sender, so a lane
-                            // that unwound would leave the importer waiting for it forever.
+                            // after a panic in the leads lane the keys lane, idle, keeps its
+                            // acknowledgement sender, so a lane that unwound would leave the
+                            // importer waiting for it forever.
                             let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
                                 insert(&store, external.as_ref(), &part)
                             }))
@@ -207,7 +212,8 @@ impl BatchWriter {
         let [leads, keys] = split(batch);
         for ((lane, _), part) in self.lanes.iter().zip([keys, leads]) {
             if lane.send((self.sent, part)).is_err() {
-                // The thread stopped: its error is waiting in the acknowledgements.
+                // The thread stopped: the error that stopped it (its own, or the keys
+                // lane's when the leads lane stopped for it) is in the acknowledgements.
                 return self.wait().and(Err(self.gone()));
             }
             self.in_flight += 1;
@@ -311,28 +317,36 @@ mod tests {
         );
     }
 
-    /// A panic in one lane reaches the importer as an error; it does not wait for the lane
-    /// forever (the other lane, idle, still holds a sender of acknowledgements).
+    /// A panic in either lane reaches the importer as an error; it does not wait for the
+    /// lane forever. After a panic in the leads lane the keys lane, idle, still holds a
+    /// sender of acknowledgements: only the panic caught as an error tells the importer.
     #[test]
-    fn a_panic_in_one_lane_is_an_error_not_a_hang() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        let (done, result) = std::sync::mpsc::channel();
-        let writer_store = store.clone();
-        std::thread::spawn(move || {
-            let mut writer = BatchWriter::start(&writer_store, None);
-            let batch = EncodedBatch {
-                leads: vec![(lead_key(1), vec![0])],
-                emails: vec![(PANICS.to_string(), lead_key(1))],
-                ..EncodedBatch::default()
-            };
-            let sent = writer.send(batch);
-            let _ = done.send(sent.and_then(|()| writer.wait()));
-        });
-        let result = result
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the importer is told, not left waiting");
-        let err = result.expect_err("the lane's panic is an error");
-        assert!(err.to_string().contains("stopped unexpectedly"), "{err}");
+    fn a_panic_in_either_lane_is_an_error_not_a_hang() {
+        let keys_panic = EncodedBatch {
+            leads: vec![(lead_key(1), vec![0])],
+            emails: vec![(PANICS.to_string(), lead_key(1))],
+            ..EncodedBatch::default()
+        };
+        let leads_panic = EncodedBatch {
+            leads: vec![(lead_key(1), PANICS.as_bytes().to_vec())],
+            emails: vec![("fine@x.com".to_string(), lead_key(1))],
+            ..EncodedBatch::default()
+        };
+        for batch in [keys_panic, leads_panic] {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(&dir.path().join("db")).unwrap();
+            let (done, result) = std::sync::mpsc::channel();
+            let writer_store = store.clone();
+            std::thread::spawn(move || {
+                let mut writer = BatchWriter::start(&writer_store, None);
+                let sent = writer.send(batch);
+                let _ = done.send(sent.and_then(|()| writer.wait()));
+            });
+            let result = result
+                .recv_timeout(Duration::from_secs(30))
+                .expect("the importer is told, not left waiting");
+            let err = result.expect_err("the lane's panic is an error");
+            assert!(err.to_string().contains("stopped unexpectedly"), "{err}");
+        }
     }
 }
