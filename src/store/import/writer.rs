@@ -279,36 +279,42 @@ mod tests {
     /// An email whose insert panics, in tests only.
     pub(super) const PANICS: &str = "panics@lane.test";
 
+    /// One batch of one lead with its email.
+    fn batch(id: LeadId, value: &[u8], email: &str) -> EncodedBatch {
+        EncodedBatch {
+            leads: vec![(lead_key(id), value.to_vec())],
+            emails: vec![(email.to_string(), lead_key(id))],
+            ..EncodedBatch::default()
+        }
+    }
+
+    /// Sends `batches` and waits for them as the importer does, on a thread of its own, then
+    /// drops the writer (which joins both lanes: nothing is written after this returns).
+    /// Fails the test instead of hanging it when the importer is left waiting.
+    fn import_on_a_thread(store: &Store, batches: Vec<EncodedBatch>) -> Result<()> {
+        let (done, result) = std::sync::mpsc::channel();
+        let store = store.clone();
+        std::thread::spawn(move || {
+            let mut writer = BatchWriter::start(&store, None);
+            let sent = batches.into_iter().try_for_each(|b| writer.send(b));
+            let result = sent.and_then(|()| writer.wait());
+            drop(writer);
+            let _ = done.send(result);
+        });
+        result
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the importer is told, not left waiting")
+    }
+
     /// The keys lane fails on a batch (a panic here; a full disk or damage alike): that
     /// batch's leads are not written, so no lead is left that its email cannot find.
     #[test]
     fn a_batch_whose_keys_failed_writes_no_leads() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).unwrap();
-        let (done, result) = std::sync::mpsc::channel();
-        let writer_store = store.clone();
-        std::thread::spawn(move || {
-            let mut writer = BatchWriter::start(&writer_store, None);
-            let ok = EncodedBatch {
-                leads: vec![(lead_key(1), vec![1])],
-                emails: vec![("one@x.com".to_string(), lead_key(1))],
-                ..EncodedBatch::default()
-            };
-            let bad = EncodedBatch {
-                leads: vec![(lead_key(2), vec![2])],
-                emails: vec![(PANICS.to_string(), lead_key(2))],
-                ..EncodedBatch::default()
-            };
-            let sent = writer.send(ok).and_then(|()| writer.send(bad));
-            let result = sent.and_then(|()| writer.wait());
-            // Dropping the writer joins both lanes: nothing is written after this.
-            drop(writer);
-            let _ = done.send(result);
-        });
-        let result = result
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the importer is told, not left waiting");
-        assert!(result.is_err());
+        let ok = batch(1, &[1], "one@x.com");
+        let bad = batch(2, &[2], PANICS);
+        assert!(import_on_a_thread(&store, vec![ok, bad]).is_err());
         assert!(store.leads.contains_key(lead_key(1)).unwrap());
         assert_eq!(store.lead_id_by_email("one@x.com").unwrap(), Some(1));
         assert!(
@@ -322,30 +328,13 @@ mod tests {
     /// sender of acknowledgements: only the panic caught as an error tells the importer.
     #[test]
     fn a_panic_in_either_lane_is_an_error_not_a_hang() {
-        let keys_panic = EncodedBatch {
-            leads: vec![(lead_key(1), vec![0])],
-            emails: vec![(PANICS.to_string(), lead_key(1))],
-            ..EncodedBatch::default()
-        };
-        let leads_panic = EncodedBatch {
-            leads: vec![(lead_key(1), PANICS.as_bytes().to_vec())],
-            emails: vec![("fine@x.com".to_string(), lead_key(1))],
-            ..EncodedBatch::default()
-        };
-        for batch in [keys_panic, leads_panic] {
+        let keys_panic = batch(1, &[0], PANICS);
+        let leads_panic = batch(1, PANICS.as_bytes(), "fine@x.com");
+        for b in [keys_panic, leads_panic] {
             let dir = tempfile::tempdir().unwrap();
             let store = Store::open(&dir.path().join("db")).unwrap();
-            let (done, result) = std::sync::mpsc::channel();
-            let writer_store = store.clone();
-            std::thread::spawn(move || {
-                let mut writer = BatchWriter::start(&writer_store, None);
-                let sent = writer.send(batch);
-                let _ = done.send(sent.and_then(|()| writer.wait()));
-            });
-            let result = result
-                .recv_timeout(Duration::from_secs(30))
-                .expect("the importer is told, not left waiting");
-            let err = result.expect_err("the lane's panic is an error");
+            let err =
+                import_on_a_thread(&store, vec![b]).expect_err("the lane's panic is an error");
             assert!(err.to_string().contains("stopped unexpectedly"), "{err}");
         }
     }
