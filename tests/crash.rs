@@ -1,5 +1,6 @@
 //! Crash safety: `leadq log` killed with SIGKILL at random moments never loses an outcome it
-//! reported done, never records one twice, and never leaves the database unopenable.
+//! reported done, never records one twice, and never leaves the database unopenable; a
+//! killed `leadq import` run again doubles no lead.
 //!
 //! `LEADQ_CRASH_ITERATIONS=1000 cargo test --release --test crash` runs it longer by hand.
 
@@ -379,4 +380,75 @@ fn killed_learning_writers_leave_weights_equal_to_a_replay_of_the_stored_outcome
         !logged.is_empty(),
         "the harness must let some writes finish"
     );
+}
+
+/// Runs `leadq --db DB import CSV` to the end and returns its stderr.
+fn import_to_the_end(db: &std::path::Path, csv: &std::path::Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_leadq"))
+        .arg("--db")
+        .arg(db)
+        .arg("import")
+        .arg(csv)
+        .env_remove("LEADQ_DB")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "import failed: {err}");
+    String::from_utf8_lossy(&out.stdout).into_owned() + &err
+}
+
+/// An import killed part-way (SIGKILL: a crash, a closed terminal) and run again merges
+/// every row it had written instead of doubling it: no lead in the book is left that its
+/// email cannot find, whatever moment the kill hit.
+#[test]
+fn a_killed_import_run_again_doubles_no_lead() {
+    const ROWS: u64 = 40_000; // five batches of the importer
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("leads.csv");
+    let mut rng = SeededRng::new(7);
+    let mut text = String::from("Name,Email,Company,Title\n");
+    for i in 0..ROWS {
+        // Emails in no order, so that a batch's keys land all over the email index.
+        let tag = rng.below(1_000_000);
+        text.push_str(&format!(
+            "Person {i},p{tag}.n{i}@example{}.com,Company {},Analyst\n",
+            i % 97,
+            i % 500
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    // How long one undisturbed import takes here and now (it varies a lot with load).
+    let started = std::time::Instant::now();
+    import_to_the_end(&dir.path().join("timing.db"), &csv);
+    let whole = started.elapsed().as_micros() as u64;
+
+    let mut killed = 0;
+    for i in 0..3 {
+        let db = dir.path().join(format!("book-{i}.db"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_leadq"))
+            .arg("--db")
+            .arg(&db)
+            .arg("import")
+            .arg(&csv)
+            .env_remove("LEADQ_DB")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Somewhere in the middle of the writing, past the scan of the file.
+        std::thread::sleep(Duration::from_micros(whole / 4 + rng.below(whole / 2)));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        child.wait().unwrap();
+        let report = import_to_the_end(&db, &csv);
+        let store = Store::open(&db).expect("database opens after the kill");
+        assert_eq!(
+            store.lead_count() as u64,
+            ROWS,
+            "run {i}: leads doubled after a killed import; the re-run said: {report}"
+        );
+    }
+    assert!(killed > 0, "no import was still running when killed");
 }
