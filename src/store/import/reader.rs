@@ -15,6 +15,16 @@ pub const HEAD_BYTES: usize = 1 << 20;
 
 pub(super) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// One `read` into `buf`, again when a signal interrupted it; 0 at the end of the input.
+pub(super) fn read_some(src: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match src.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
 /// Why the separator of a file could not be told.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SeparatorError {
@@ -239,13 +249,7 @@ impl<R: Read> RecordReader<R> {
         if self.eof {
             return Ok(false);
         }
-        let n = loop {
-            match self.src.read(&mut self.buf) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        };
+        let n = read_some(&mut self.src, &mut self.buf)?;
         self.read_total += n as u64;
         self.start = 0;
         self.end = n;

@@ -9,10 +9,10 @@
 //! and the first reader goes on to the end, as one pass would.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Seek, SeekFrom};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::reader::{BOM, MAX_RECORD_BYTES, RawRecord, RecordReader};
+use super::reader::{BOM, MAX_RECORD_BYTES, RawRecord, RecordReader, read_some};
 use super::values::KindGuess;
 use super::{FileScan, ImportError, ImportPhase, ImportPlan, ImportProgress, Throttle, row};
 
@@ -81,12 +81,10 @@ fn second_half_start(file: &mut File, split: u64) -> io::Result<Option<(u64, Vec
         if seen.len() > MAX_RECORD_BYTES {
             return Ok(None);
         }
-        let n = match file.read(&mut buf) {
-            Ok(0) => return Ok(None),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
+        let n = read_some(file, &mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
         // A CR that ended the last read is looked at again, now that its next byte is known.
         let from = seen.len().saturating_sub(1);
         seen.extend_from_slice(&buf[..n]);
@@ -115,12 +113,10 @@ fn next_record_has_bom(file: &mut File, start: u64) -> io::Result<bool> {
     file.seek(SeekFrom::Start(start))?;
     let mut buf = [0u8; 4096];
     loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => return Ok(false),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
+        let n = read_some(file, &mut buf)?;
+        if n == 0 {
+            return Ok(false);
+        }
         if let Some(&b) = buf[..n].iter().find(|b| !matches!(b, b'\n' | b'\r')) {
             return Ok(b == BOM[0]);
         }
