@@ -43,6 +43,14 @@ fn report(step: &str, leads: u64, t: Instant) {
     );
 }
 
+/// A sled database in `dir` configured as leadq configures its own (64 MB cache).
+fn fresh_db(dir: &std::path::Path) -> sled::Result<sled::Db> {
+    sled::Config::new()
+        .path(dir)
+        .cache_capacity(64 << 20)
+        .open()
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -65,10 +73,7 @@ fn main() -> anyhow::Result<()> {
         Some("insert") => {
             let n: u64 = args[1].parse()?;
             let dir = std::path::Path::new(&args[2]);
-            let db = sled::Config::new()
-                .path(dir)
-                .cache_capacity(64 << 20)
-                .open()?;
+            let db = fresh_db(dir)?;
             let leads = db.open_tree("leads")?;
             let emails = db.open_tree("emails")?;
             let value = vec![7u8; 260];
@@ -87,10 +92,7 @@ fn main() -> anyhow::Result<()> {
             let n: u64 = args[1].parse()?;
             let run: usize = args[2].parse()?;
             let dir = std::path::Path::new(&args[3]);
-            let db = sled::Config::new()
-                .path(dir)
-                .cache_capacity(64 << 20)
-                .open()?;
+            let db = fresh_db(dir)?;
             let emails = db.open_tree("emails")?;
             // xorshift: the same pseudo-random order on every run.
             let mut x: u64 = 88_172_645_463_325_252;

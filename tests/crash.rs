@@ -382,16 +382,20 @@ fn killed_learning_writers_leave_weights_equal_to_a_replay_of_the_stored_outcome
     );
 }
 
-/// Runs `leadq --db DB import CSV` to the end and returns its stderr.
-fn import_to_the_end(db: &std::path::Path, csv: &std::path::Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_leadq"))
-        .arg("--db")
+/// `leadq --db DB import CSV`.
+fn import_command(db: &std::path::Path, csv: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_leadq"));
+    cmd.arg("--db")
         .arg(db)
         .arg("import")
         .arg(csv)
-        .env_remove("LEADQ_DB")
-        .output()
-        .unwrap();
+        .env_remove("LEADQ_DB");
+    cmd
+}
+
+/// Runs `leadq --db DB import CSV` to the end and returns what it printed.
+fn import_to_the_end(db: &std::path::Path, csv: &std::path::Path) -> String {
+    let out = import_command(db, csv).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "import failed: {err}");
     String::from_utf8_lossy(&out.stdout).into_owned() + &err
@@ -425,12 +429,7 @@ fn a_killed_import_run_again_doubles_no_lead() {
     let mut killed = 0;
     for i in 0..3 {
         let db = dir.path().join(format!("book-{i}.db"));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_leadq"))
-            .arg("--db")
-            .arg(&db)
-            .arg("import")
-            .arg(&csv)
-            .env_remove("LEADQ_DB")
+        let mut child = import_command(&db, &csv)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
