@@ -341,7 +341,15 @@ pub(crate) fn db_path(cli: &Cli, paths: &Paths) -> PathBuf {
 }
 
 pub(crate) fn open_store(cli: &Cli, paths: &Paths) -> CliResult<Store> {
-    Ok(Store::open(&db_path(cli, paths))?)
+    let store = Store::open(&db_path(cli, paths))?;
+    if let Some(keys) = store.interrupted_import() {
+        eprintln!(
+            "note: an import into this book was interrupted; its leads are all findable again \
+             ({keys} email keys put right). Run the import again to bring in the rows it had \
+             not reached: rows already in are merged, not doubled."
+        );
+    }
+    Ok(store)
 }
 
 /// The current time, read once per command and passed down.

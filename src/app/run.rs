@@ -126,6 +126,16 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
     }
     let store = Store::open(&opts.db)?;
     tracing::info!(db = %opts.db.display(), "console opened");
+    if let Some(keys) = store.interrupted_import() {
+        app.toast_for(
+            format!(
+                "An import was interrupted: its leads are findable again ({keys} email keys put \
+                 right). Import the file again for the rows it had not reached."
+            ),
+            false,
+            30,
+        );
+    }
     let (tx, rx) = mpsc::channel::<Incoming>();
     spawn_input_reader(tx.clone());
     spawn_ticker(tx.clone());

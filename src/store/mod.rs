@@ -107,6 +107,8 @@ pub struct Store {
     stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// Commits made durable without a sled flush ([`journal`]).
     journal: std::sync::Arc<journal::Journal>,
+    /// Whether this open found an import interrupted, and how many email keys it put right.
+    interrupted_import: Option<u64>,
     /// Seals the files when the last clone closes; declared last so sled closes first.
     _seal: std::sync::Arc<integrity::CloseSeal>,
 }

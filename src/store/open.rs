@@ -39,7 +39,12 @@ impl Store {
             }
             _ => {}
         }
-        Store::open_unchecked(path)
+        let mut store = Store::open_unchecked(path)?;
+        // An import killed part-way left leads its email keys do not find yet.
+        if store.has_unfinished_import()? {
+            store.interrupted_import = Some(store.finish_interrupted_import()?);
+        }
+        Ok(store)
     }
 
     /// Opens the database at `path` with sled right away (see [`Store::open`]).
@@ -108,6 +113,7 @@ impl Store {
             closing: Default::default(),
             stop: None,
             journal: std::sync::Arc::new(journal::Journal::open(path).map_err(io)?),
+            interrupted_import: None,
             _seal: std::sync::Arc::new(integrity::CloseSeal::new(path)),
             data_file: std::sync::Arc::new(data_file),
             db,

@@ -67,6 +67,8 @@ pub(crate) struct BookWriter<'s> {
     external_keys: Option<sled::Tree>,
     /// Inserts the batches on its own thread (when writing).
     writer: Option<BatchWriter>,
+    /// The book carries the unfinished-import mark of this import (see `unfinished`).
+    marked: bool,
     /// When the book was empty at the start, only leads of this import can match a row.
     book_had_leads: bool,
     /// When the book had no accounts, only names seen in this import exist.
@@ -113,12 +115,16 @@ impl<'s> BookWriter<'s> {
         };
         let write = write && store.is_some();
         let writer = match store {
-            Some(s) if write => Some(BatchWriter::start(s, external_keys.clone())),
+            Some(s) if write => {
+                s.mark_import_started()?;
+                Some(BatchWriter::start(s, external_keys.clone()))
+            }
             _ => None,
         };
         Ok(BookWriter {
             store,
             write,
+            marked: writer.is_some(),
             writer,
             book_had_leads: store.is_some_and(|s| !s.is_empty()),
             book_had_accounts: store.is_some_and(|s| !s.accounts.is_empty()),
@@ -344,9 +350,25 @@ impl<'s> BookWriter<'s> {
     /// the caller flushes).
     pub fn finish(&mut self) -> Result<()> {
         self.flush()?;
-        match &mut self.writer {
-            Some(w) => w.wait(),
-            None => Ok(()),
+        if let Some(w) = &mut self.writer {
+            w.wait()?;
+        }
+        if let (true, Some(store)) = (self.marked, self.store) {
+            store.mark_import_finished()?;
+            self.marked = false;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for BookWriter<'_> {
+    /// An import that stopped on an error puts the email keys of the leads it wrote right
+    /// before it returns (best effort: if that fails too, the next open does it).
+    fn drop(&mut self) {
+        // Joins the writer's threads first: nothing is written after this.
+        drop(self.writer.take());
+        if let (true, Some(store)) = (self.marked, self.store) {
+            let _ = store.finish_interrupted_import();
         }
     }
 }

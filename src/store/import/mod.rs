@@ -12,6 +12,7 @@ pub mod reader;
 mod rejects;
 pub mod row;
 mod scan;
+mod unfinished;
 pub mod values;
 mod writer;
 

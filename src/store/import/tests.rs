@@ -328,6 +328,33 @@ fn merging_works_across_batches() {
     assert_eq!(p3.attrs["n"], AttrValue::Number(-1.0));
 }
 
+/// An import that stops on a write error (here the keys lane's test-only panic on the email
+/// `panics@lane.test`; a full disk alike) leaves no lead its email cannot find, and no mark:
+/// the email keys trail the leads, and the importer puts them right before it returns.
+#[test]
+fn an_import_stopped_by_an_error_leaves_every_written_lead_findable() {
+    let b = book();
+    let p = b.file(
+        "stops.csv",
+        b"Email,Name\nann@x.com,Ann\npanics@lane.test,Pat\nzed@x.com,Zed\n",
+    );
+    let err = b
+        .import(&p, &[])
+        .expect_err("the write error stops the import");
+    assert!(err.to_string().contains("stopped unexpectedly"), "{err}");
+    assert!(!b.store.has_unfinished_import().unwrap());
+    let leads = b.leads();
+    assert!(!leads.is_empty(), "the leads lane wrote its batch");
+    for lead in &leads {
+        assert_eq!(
+            b.store.lead_id_by_email(&lead.email).unwrap(),
+            Some(lead.id),
+            "{} is found by its email",
+            lead.email
+        );
+    }
+}
+
 #[test]
 fn id_columns_identify_leads_without_email() {
     let b = book();
