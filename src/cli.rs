@@ -346,7 +346,8 @@ pub(crate) fn open_store(cli: &Cli, paths: &Paths) -> CliResult<Store> {
         eprintln!(
             "note: an import into this book was interrupted; its leads are all findable again \
              ({keys} email keys put right). Run the import again to bring in the rows it had \
-             not reached: rows already in are merged, not doubled."
+             not reached: rows matching a lead by email (or by the id column of a file \
+             without emails) are merged, not doubled."
         );
     }
     Ok(store)

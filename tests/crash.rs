@@ -389,7 +389,8 @@ fn import_command(db: &std::path::Path, csv: &std::path::Path) -> Command {
         .arg(db)
         .arg("import")
         .arg(csv)
-        .env_remove("LEADQ_DB");
+        .env_remove("LEADQ_DB")
+        .env_remove("LEADQ_IMPORT_KEY_RUN");
     cmd
 }
 
@@ -403,7 +404,9 @@ fn import_to_the_end(db: &std::path::Path, csv: &std::path::Path) -> String {
 
 /// An import killed part-way (SIGKILL: a crash, a closed terminal) and run again merges
 /// every row it had written instead of doubling it: no lead in the book is left that its
-/// email cannot find, whatever moment the kill hit.
+/// email cannot find, whatever moment the kill hit. Half the kills hit an import whose email
+/// keys go in a batch at a time (`LEADQ_IMPORT_KEY_RUN`), so that keys are written part-way
+/// (and can be ahead of their leads), not only at the end of this small file.
 #[test]
 fn a_killed_import_run_again_doubles_no_lead() {
     const ROWS: u64 = 40_000; // five batches of the importer
@@ -427,9 +430,10 @@ fn a_killed_import_run_again_doubles_no_lead() {
     let whole = started.elapsed().as_micros() as u64;
 
     let mut killed = 0;
-    for i in 0..3 {
+    for (i, key_run) in ["", "8192", "", "8192"].into_iter().enumerate() {
         let db = dir.path().join(format!("book-{i}.db"));
         let mut child = import_command(&db, &csv)
+            .env("LEADQ_IMPORT_KEY_RUN", key_run)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -40,9 +40,14 @@ impl Store {
             _ => {}
         }
         let mut store = Store::open_unchecked(path)?;
-        // An import killed part-way left leads its email keys do not find yet.
+        // An import killed part-way left leads its email keys do not find yet. If putting
+        // them right fails (a full disk), the book still opens: the mark stays, the next
+        // open tries again, and an import refuses to start until it succeeds.
         if store.has_unfinished_import()? {
-            store.interrupted_import = Some(store.finish_interrupted_import()?);
+            match store.finish_interrupted_import() {
+                Ok(keys) => store.interrupted_import = Some(keys),
+                Err(e) => tracing::warn!("repairing an interrupted import failed: {e}"),
+            }
         }
         Ok(store)
     }

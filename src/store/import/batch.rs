@@ -116,6 +116,9 @@ impl<'s> BookWriter<'s> {
         let write = write && store.is_some();
         let writer = match store {
             Some(s) if write => {
+                // An earlier import's mark (its repair failed): put its keys right first, or
+                // this import's clean finish would clear the mark with them still wrong.
+                s.finish_interrupted_import()?;
                 s.mark_import_started()?;
                 Some(BatchWriter::start(s, external_keys.clone()))
             }

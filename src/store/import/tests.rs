@@ -355,6 +355,35 @@ fn an_import_stopped_by_an_error_leaves_every_written_lead_findable() {
     }
 }
 
+/// A mark left by an import whose repair failed (the book still opened) is put right before
+/// the next import writes: that import's clean finish clears the mark, and with it any
+/// chance of finding the earlier import's leads by email again.
+#[test]
+fn an_import_first_repairs_a_mark_an_earlier_one_left() {
+    let b = book();
+    b.store.mark_import_started().unwrap();
+    let earlier = Lead {
+        id: 7,
+        name: "Eve".into(),
+        email: "eve@x.com".into(),
+        ..Lead::default()
+    };
+    let bytes = crate::store::codec::encode(&earlier);
+    b.store.leads.insert(7u64.to_be_bytes(), bytes).unwrap();
+    let p = b.file(
+        "next.csv",
+        b"Email,Name\nnew@x.com,New\neve@x.com,Eve Again\n",
+    );
+    let s = b.import(&p, &[]).unwrap();
+    assert_eq!(
+        (s.imported, s.merged),
+        (1, 1),
+        "the earlier lead is merged into"
+    );
+    assert_eq!(b.store.lead_id_by_email("eve@x.com").unwrap(), Some(7));
+    assert!(!b.store.has_unfinished_import().unwrap());
+}
+
 #[test]
 fn id_columns_identify_leads_without_email() {
     let b = book();

@@ -81,7 +81,7 @@ impl Store {
         for item in self.emails.iter() {
             let (email, id) = item.map_err(err)?;
             while let Some((e, lead)) = want.next_if(|(e, _)| e.as_bytes() < email.as_ref()) {
-                puts.push((e.as_bytes(), *lead));
+                put_first(&mut puts, e.as_bytes(), *lead);
             }
             let mut owner = None;
             while let Some((e, lead)) = want.next_if(|(e, _)| e.as_bytes() == email.as_ref()) {
@@ -96,7 +96,9 @@ impl Store {
                 }
             }
         }
-        puts.extend(want.map(|(e, lead)| (e.as_bytes(), *lead)));
+        for (e, lead) in want {
+            put_first(&mut puts, e.as_bytes(), *lead);
+        }
         let fixed = (puts.len() + removes.len()) as u64;
         for (email, lead) in puts {
             self.emails.insert(email, &lead).map_err(err)?;
@@ -107,6 +109,14 @@ impl Store {
         self.mark_import_finished()?;
         self.flush()?;
         Ok(fixed)
+    }
+}
+
+/// Adds a key unless the one before it has the same email: `puts` grows in email order, and
+/// of two leads with one email the first (the older) is the one its key finds.
+fn put_first<'a>(puts: &mut Vec<(&'a [u8], [u8; 8])>, email: &'a [u8], lead: [u8; 8]) {
+    if puts.last().is_none_or(|(e, _)| *e != email) {
+        puts.push((email, lead));
     }
 }
 
@@ -134,7 +144,7 @@ mod tests {
             let store = Store::open(&db).unwrap();
             store.put_lead(&lead(1, "kept@x.com")).unwrap();
             store.mark_import_started().unwrap();
-            for (id, email) in [(2, "Two@X.com"), (3, "three@x.com")] {
+            for (id, email) in [(2, "Two@X.com"), (3, "three@x.com"), (5, "two@x.com")] {
                 let l = lead(id, email);
                 store
                     .leads

@@ -11,8 +11,8 @@
 //!
 //! The email keys thus trail their leads in sled's log, and a crash keeps a prefix of it:
 //! an import killed part-way can leave leads that their email cannot find yet. The import
-//! marks the book first ([`Store::mark_import_started`], the first record in the log) and
-//! clears the mark after its last key; an open that finds the mark rebuilds the email keys
+//! marks the book before any write of its own ([`Store::mark_import_started`]) and clears
+//! the mark after its last key; an open that finds the mark rebuilds the email keys
 //! from the leads ([`Store::finish_interrupted_import`]) before anything reads them, so
 //! running the import again merges instead of doubling.
 
@@ -54,8 +54,17 @@ pub(crate) fn lead_key(id: LeadId) -> [u8; 8] {
 /// Email keys the keys lane gathers before one sorted insert: sled's work per key falls
 /// with the length of the run (10⁶ random emails into an empty tree: 6.0–6.5 s in sorted
 /// runs of 8 192, 3.9–4.3 s in runs of 262 144; `examples/sled_floor.rs email-runs`).
-/// About 16 MB of keys.
+/// About 16 MB of keys. `LEADQ_IMPORT_KEY_RUN` sets another length (the crash tests use
+/// short runs, so that keys go in part-way through a small file).
 pub(crate) const KEY_RUN: usize = 262_144;
+
+fn key_run() -> usize {
+    std::env::var("LEADQ_IMPORT_KEY_RUN")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(KEY_RUN)
+}
 
 /// Email parts queued for the keys lane while it inserts a run: enough that the importer
 /// does not wait on it meanwhile.
@@ -93,7 +102,8 @@ fn insert_leads(store: &Store, external: Option<&sled::Tree>, b: &EncodedBatch) 
 
 /// Inserts a run of email keys in key order, and empties it.
 fn insert_emails(store: &Store, run: &mut Vec<EmailKey>) -> Result<()> {
-    run.sort_unstable();
+    // Stable: the run is a row of sorted batches, which this sort merges.
+    run.sort();
     for (email, id) in run.drain(..) {
         #[cfg(test)]
         if email == tests::PANICS {
@@ -178,6 +188,7 @@ impl BatchWriter {
             spawn(
                 "keys",
                 Box::new(move || {
+                    let run_len = key_run();
                     let mut run: Vec<EmailKey> = Vec::new();
                     // Parts gathered in `run`, acknowledged once it is inserted.
                     let mut gathered = 0;
@@ -195,7 +206,7 @@ impl BatchWriter {
                             KeysPart::Emails(emails) => {
                                 run.extend(emails);
                                 gathered += 1;
-                                if run.len() < KEY_RUN {
+                                if run.len() < run_len {
                                     continue;
                                 }
                             }
