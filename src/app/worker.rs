@@ -245,7 +245,8 @@ pub fn read_book(
     let card = store.scorecard()?;
     // One pass over leads and activities gives the index, the leads and each lead's newest
     // activity (for stale cards on the board).
-    let (mut leads, mut last_activity) = (Vec::new(), Vec::new());
+    let rows = store.lead_count_bound()?;
+    let (mut leads, mut last_activity) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
     let index = store.build_index_with(&card, PriorityConfig::default(), now, |lead, newest| {
         if let Some(at) = newest {
             last_activity.push((lead.id, at));

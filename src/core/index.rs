@@ -206,6 +206,26 @@ impl LeadIndex {
         }
     }
 
+    /// Makes room for `rows` more leads, so that building the index of a big book grows
+    /// no column by doubling: each doubling copies the column into fresh memory, and at 10⁶
+    /// leads the page faults of those copies were a fifth of the build.
+    pub fn reserve(&mut self, rows: usize) {
+        self.ids.reserve(rows);
+        self.by_id.reserve(rows);
+        self.sums.reserve(rows);
+        self.deal_value.reserve(rows);
+        self.due.reserve(rows);
+        self.fresh_until.reserve(rows);
+        self.ceiling.reserve(rows);
+        self.stage.reserve(rows);
+        self.owner.reserve(rows);
+        self.account.reserve(rows);
+        self.activations.reserve(rows);
+        self.signals.reserve(rows);
+        self.last_signal.reserve(rows);
+        self.search.reserve(rows);
+    }
+
     /// Builds the index of many leads at once.
     pub fn build<'a>(
         card: &Scorecard,
@@ -215,6 +235,8 @@ impl LeadIndex {
         leads: impl IntoIterator<Item = (&'a Lead, SignalSummary)>,
     ) -> LeadIndex {
         let mut index = LeadIndex::new(card, pipeline, cfg, now);
+        let leads = leads.into_iter();
+        index.reserve(leads.size_hint().0);
         for (lead, signals) in leads {
             index.upsert(card, lead, signals);
         }
@@ -336,6 +358,11 @@ impl LeadIndex {
         }
         for &(rule, x) in new {
             let list = self.postings.entry(rule).or_default();
+            // A new row is the last of every list (building the index adds rows in order).
+            if list.last().is_none_or(|&(r, _)| r < row) {
+                list.push((row, x));
+                continue;
+            }
             match list.binary_search_by_key(&row, |(r, _)| *r) {
                 Ok(i) => list[i].1 = x,
                 Err(i) => list.insert(i, (row, x)),

@@ -233,6 +233,7 @@ impl Store {
         mut visit: impl FnMut(Lead, Option<Timestamp>),
     ) -> Result<LeadIndex, StoreError> {
         let mut index = LeadIndex::new(card, &self.pipeline()?, cfg, now);
+        index.reserve(self.lead_count_bound()?);
         // Two cores, two halves: a second thread reads and decodes the activities (8–9 per
         // lead in a demo book: the larger read) and sums each lead's signals, while this one
         // reads the leads and scores them. Activities are keyed by lead id first, like leads,
