@@ -58,6 +58,9 @@ fn main() -> anyhow::Result<()> {
             let db = std::path::Path::new(&args[1]);
             let t = Instant::now();
             let store = leadq::store::Store::open(db)?;
+            let leads = store.lead_count_bound()? as u64;
+            report("open (nothing read yet)", leads, t);
+            let t = Instant::now();
             let (leads, _) = store.raw_scan("leads")?;
             report("open, read every lead (raw)", leads, t);
             for tree in ["activities", "outcomes", "weights"] {

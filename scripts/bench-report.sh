@@ -180,6 +180,8 @@ def sled_floor(r, n, db):
     p = subprocess.run([floor, "open", db], capture_output=True, text=True, check=True)
     m = re.search(r"read every lead \(raw\)\s+([0-9.]+) s\s+rss\s+(\d+) B/lead", p.stdout)
     r["sled_read_leads_rss_per_lead"] = int(m.group(2))
+    m = re.search(r"open \(nothing read yet\)\s+([0-9.]+) s\s+rss\s+(\d+) B/lead", p.stdout)
+    r["sled_open_rss_per_lead"] = int(m.group(2))
     m = re.findall(r"peak\s+(\d+) B/lead", p.stdout)
     r["sled_read_all_peak_per_lead"] = int(m[-1])
     scratch = f"{work}/sled-floor-{n}"
@@ -208,6 +210,8 @@ def first_frame(r, db, key="console_first_frame_s", runs=3):
     if key == "console_first_frame_unsaved_s":
         # This start reads the whole book before its first frame: the console's memory.
         r["console_peak_rss_per_lead"] = max(peaks) / r["leads"]
+    if key == "imported_first_frame_s":
+        r["imported_console_peak_rss_per_lead"] = max(peaks) / r["csv_rows"]
 
 def keystrokes(r, db):
     """scripts/keystrokes.py: a workday of keys in the real console (it logs and undoes two
@@ -240,6 +244,12 @@ def import_run(r, n, csv):
     r["import_runs_s"] = runs
     r["import_s"], r["import_peak_rss_bytes"] = pct(runs, .5), max(peaks)
     r["csv_rows"] = sum(1 for _ in open(csv, "rb")) - 1
+    # The imported book has leads and no history (no activities, outcomes or weight
+    # changes): what sled and the console hold for the leads alone.
+    p = subprocess.run([floor, "open", imp], capture_output=True, text=True, check=True)
+    m = re.search(r"open \(nothing read yet\)\s+([0-9.]+) s\s+rss\s+(\d+) B/lead", p.stdout)
+    r["sled_open_imported_rss_per_lead"] = int(m.group(2))
+    first_frame(r, imp, key="imported_first_frame_s", runs=1)
     shutil.rmtree(imp, ignore_errors=True)
 
 def write_report(measured=True):
@@ -343,6 +353,17 @@ def write_report(measured=True):
                 r["sled_read_leads_rss_per_lead"], "B", budget=600)
             row("sled alone: peak resident memory per lead after reading every tree",
                 r["sled_read_all_peak_per_lead"], "B")
+        if "sled_open_rss_per_lead" in r:
+            row("sled alone: resident memory per lead right after opening the book, nothing read",
+                r["sled_open_rss_per_lead"], "B")
+        if "sled_open_imported_rss_per_lead" in r:
+            row(f"sled alone: the same right after opening the book the {r['csv_rows']:,}-row import wrote (leads, no history)",
+                r["sled_open_imported_rss_per_lead"], "B")
+        if "imported_console_peak_rss_per_lead" in r:
+            row(f"console: peak resident memory per lead, first start on the book the {r['csv_rows']:,}-row import wrote (leads, no history)",
+                r["imported_console_peak_rss_per_lead"], "B", budget=600)
+            row("console: open → first queue frame on that book (first start, no saved page)",
+                r["imported_first_frame_s"] * 1e3, "ms")
         if "peak_rss_after_open_per_lead" in r:
             row("resident memory per lead (peak, open → first page)", r["peak_rss_after_open_per_lead"], "B", budget=600)
         if "rss_after_build_per_lead" in r:
