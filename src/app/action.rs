@@ -86,6 +86,12 @@ pub enum Action {
     StageMoveUndone(Box<(StageMove, Lead)>),
     #[serde(skip)]
     Progress(String),
+    /// A book load has read `read` of the book's `of` leads.
+    #[serde(skip)]
+    LoadProgress {
+        read: usize,
+        of: usize,
+    },
     #[serde(skip)]
     Failed(String),
     #[serde(skip)]

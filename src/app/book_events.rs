@@ -9,6 +9,7 @@ use crate::core::clock::format_datetime;
 pub(super) fn on_book_loaded(app: &mut App, mut data: Box<BookData>) -> Vec<Effect> {
     app.status = None;
     app.preview = false;
+    app.load_progress = None;
     // A reload of the same book (after an import, a publish) keeps what the user
     // was looking at: the view, the filter and the selected lead.
     let reload = data.label == app.book.label && !app.book.leads.is_empty();

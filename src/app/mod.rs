@@ -121,6 +121,8 @@ pub struct App {
     pub importing: bool,
     /// The queue on screen is the first page saved at the last close; the book is loading.
     pub preview: bool,
+    /// How far the book load has read: leads read, leads in the book.
+    pub load_progress: Option<(usize, usize)>,
     /// Ticks since the last key: the console is idle from two on (at least a second).
     pub ticks_since_key: u8,
 }
@@ -152,6 +154,7 @@ impl App {
             detail_from: None,
             importing: false,
             preview: false,
+            load_progress: None,
             ticks_since_key: 0,
         }
     }
@@ -563,6 +566,14 @@ fn update_view(app: &mut App, action: Action) -> Vec<Effect> {
         | StageMoveUndone(_) => views::update(app, action),
         Progress(text) => {
             app.status = Some(text);
+            vec![]
+        }
+        LoadProgress { read, of } => {
+            app.load_progress = Some((read, of));
+            if app.screen == Screen::Loading {
+                app.status = Some(worker::load_progress_text(read, of));
+            }
+            app.dirty = true;
             vec![]
         }
         Failed(text) => {

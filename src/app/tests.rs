@@ -685,3 +685,41 @@ fn ticks_move_scores_to_the_current_time_and_counter_windows_slide() {
     assert!(!matched(&app));
     assert_eq!(app.scoring.as_ref().unwrap().index.now(), NOW + 5 * HOUR);
 }
+
+/// A book load says how far it got: on the loading screen in words, and behind the saved
+/// first page (its header: "ranked as at the last close · loading 81%") as a percentage.
+#[test]
+fn load_progress_shows_on_the_loading_screen_and_behind_the_saved_page() {
+    let mut app = App::new(Config::defaults(), NOW, 80, 24);
+    update(
+        &mut app,
+        Action::LoadProgress {
+            read: 16_384,
+            of: 40_000,
+        },
+    );
+    assert_eq!(
+        app.status.as_deref(),
+        Some("loading the book: 16,384 of 40,000 leads read")
+    );
+    super::first_page::show(
+        &mut app,
+        super::first_page::FirstPage {
+            label: "book".into(),
+            queue_len: 40_000,
+            ..Default::default()
+        },
+    );
+    let status = app.status.clone();
+    update(
+        &mut app,
+        Action::LoadProgress {
+            read: 32_768,
+            of: 40_000,
+        },
+    );
+    assert_eq!(app.load_progress, Some((32_768, 40_000)));
+    assert_eq!(app.status, status, "the preview keeps its own status");
+    update(&mut app, Action::BookLoaded(Box::default()));
+    assert_eq!(app.load_progress, None);
+}

@@ -42,8 +42,14 @@ impl Widget for QueueView<'_> {
                 q.filter.describe()
             )),
             if app.preview {
+                let loading = match app.load_progress {
+                    Some((read, of)) if of > 0 && read <= of => {
+                        format!("loading {}%", read * 100 / of)
+                    }
+                    _ => "loading the book…".to_string(),
+                };
                 Span::styled(
-                    "ranked as at the last close · loading the book…",
+                    format!("ranked as at the last close · {loading}"),
                     Style::new().fg(theme.warning),
                 )
             } else {
