@@ -86,7 +86,7 @@ pub enum Action {
     StageMoveUndone(Box<(StageMove, Lead)>),
     #[serde(skip)]
     Progress(String),
-    /// A book load has read `read` of the book's `of` leads.
+    /// A book load has read `read` leads of about `of` (the store's bound: the highest id).
     #[serde(skip)]
     LoadProgress {
         read: usize,

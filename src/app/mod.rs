@@ -121,7 +121,7 @@ pub struct App {
     pub importing: bool,
     /// The queue on screen is the first page saved at the last close; the book is loading.
     pub preview: bool,
-    /// How far the book load has read: leads read, leads in the book.
+    /// How far the book load has read: leads read, and the store's bound on their number.
     pub load_progress: Option<(usize, usize)>,
     /// Ticks since the last key: the console is idle from two on (at least a second).
     pub ticks_since_key: u8,
@@ -580,6 +580,7 @@ fn update_view(app: &mut App, action: Action) -> Vec<Effect> {
             app.pending_next = None;
             app.dashboard_pending = false;
             app.preview = false;
+            app.load_progress = None;
             if app.screen == Screen::Loading {
                 app.screen = if app.book.leads.is_empty() {
                     Screen::Welcome

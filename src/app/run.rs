@@ -127,7 +127,7 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
     let store = Store::open(&opts.db)?;
     tracing::info!(db = %opts.db.display(), "console opened");
     if store.interrupted_import().is_some() {
-        // Fits 80 columns; `leadq import` on the command line says more.
+        // Fits 80 columns (a command-line open that repairs prints a longer note).
         app.toast_for(
             "interrupted import repaired · import the file again for the rows it missed",
             false,

@@ -274,7 +274,10 @@ pub fn read_book(
     // One pass over leads and activities gives the index, the leads and each lead's newest
     // activity (for stale cards on the board).
     let rows = store.lead_count_bound()?;
-    let (mut leads, mut last_activity) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+    // Room up front when the memory is there (a refused reservation only means growing).
+    let (mut leads, mut last_activity) = (Vec::new(), Vec::new());
+    let _ = leads.try_reserve_exact(rows);
+    let _ = last_activity.try_reserve_exact(rows);
     let index = store.build_index_with(&card, PriorityConfig::default(), now, |lead, newest| {
         if let Some(at) = newest {
             last_activity.push((lead.id, at));

@@ -358,7 +358,8 @@ impl LeadIndex {
         }
         for &(rule, x) in new {
             let list = self.postings.entry(rule).or_default();
-            // A new row is the last of every list (building the index adds rows in order).
+            // Rows are numbered in the order leads were added: a row above a list's last
+            // belongs at its end (every row while the index is built).
             if list.last().is_none_or(|&(r, _)| r < row) {
                 list.push((row, x));
                 continue;

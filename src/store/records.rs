@@ -107,14 +107,15 @@ impl Store {
     }
 
     /// At least the number of leads, without a pass over them: the highest lead id (ids are
-    /// handed out from 1 up), capped at 50 million. Room to reserve before reading every lead.
+    /// handed out from 1 up, and no lead is deleted), capped at 20 million. Room to reserve
+    /// before reading every lead.
     pub fn lead_count_bound(&self) -> Result<usize> {
         Ok(self
             .leads
             .last()
             .map_err(|e| self.sled_error(e))?
             .and_then(|(k, _)| <[u8; 8]>::try_from(k.as_ref()).ok())
-            .map_or(0, |k| u64::from_be_bytes(k).min(50_000_000) as usize))
+            .map_or(0, |k| u64::from_be_bytes(k).min(20_000_000) as usize))
     }
 
     /// Number of leads (walks the tree: O(n)).

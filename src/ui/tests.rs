@@ -139,6 +139,46 @@ fn queue_view() {
     );
 }
 
+/// Behind the saved first page the header says whose ranking is on screen and how far the
+/// load got.
+#[test]
+fn the_saved_page_header_shows_the_load_progress() {
+    let mut app = App::new(crate::app::config::Config::defaults(), NOW, 120, 24);
+    crate::app::first_page::show(
+        &mut app,
+        crate::app::first_page::FirstPage {
+            label: "book".into(),
+            queue_len: 1_000_000,
+            ..Default::default()
+        },
+    );
+    let t = render(&app, 120, 24);
+    assert!(
+        find(
+            t.backend().buffer(),
+            "ranked as at the last close · loading the book…"
+        )
+        .is_some()
+    );
+    update(
+        &mut app,
+        Action::LoadProgress {
+            read: 540_672,
+            of: 1_000_000,
+        },
+    );
+    let t = render(&app, 120, 24);
+    assert!(
+        find(
+            t.backend().buffer(),
+            "ranked as at the last close · loading 54%"
+        )
+        .is_some(),
+        "{:?}",
+        t.backend()
+    );
+}
+
 #[test]
 fn detail_view_with_waterfall_colours() {
     let app = detail_app();

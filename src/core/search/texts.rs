@@ -143,7 +143,6 @@ impl SearchTexts {
         self.masks[row]
     }
 
-    /// Adds a row for lead `id` with a folded `text` (see [`SearchTexts::set`]).
     /// Makes room for `rows` more texts of a typical length.
     pub fn reserve(&mut self, rows: usize) {
         self.spans.reserve(rows);
@@ -151,6 +150,7 @@ impl SearchTexts {
         self.bytes.reserve(rows.saturating_mul(TYPICAL_TEXT_BYTES));
     }
 
+    /// Adds a row for lead `id` with a folded `text` (see [`SearchTexts::set`]).
     pub fn push(&mut self, id: LeadId, text: &str) {
         self.ids_ascending &= self.last_id.is_none_or(|last| id > last);
         self.last_id = Some(id);
