@@ -340,8 +340,17 @@ pub(crate) fn db_path(cli: &Cli, paths: &Paths) -> PathBuf {
     }
 }
 
+/// A careful open (see [`crate::store::check_size`]) of a book this large is announced on the
+/// command line: copying it takes a second or more.
+const CHECK_NOTICE_BYTES: u64 = 256 << 20;
+
 pub(crate) fn open_store(cli: &Cli, paths: &Paths) -> CliResult<Store> {
-    let store = Store::open(&db_path(cli, paths))?;
+    let path = db_path(cli, paths);
+    // Only where the wait is felt: a small damaged book is refused in one line, as ever.
+    if let Some(bytes) = crate::store::check_size(&path).filter(|&b| b >= CHECK_NOTICE_BYTES) {
+        eprintln!("note: {}…", crate::store::check_notice(bytes));
+    }
+    let store = Store::open(&path)?;
     if let Some(keys) = store.interrupted_import() {
         eprintln!(
             "note: an import into this book was interrupted; its leads are all findable again \

@@ -124,6 +124,11 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
             return Ok(());
         }
     }
+    if let Some(bytes) = crate::store::check_size(&opts.db) {
+        // Seconds to a minute on a large book: say what the wait is.
+        app.status = Some(format!("{}…", crate::store::check_notice(bytes)));
+        terminal.draw(|frame| crate::ui::draw(frame, &app))?;
+    }
     let store = Store::open(&opts.db)?;
     tracing::info!(db = %opts.db.display(), "console opened");
     if store.interrupted_import().is_some() {

@@ -125,6 +125,34 @@ pub fn sealed(path: &Path) -> bool {
     sealed.is_some() && sealed == fingerprint(path).ok()
 }
 
+/// When the database at `path` exists but is not sealed, the size of its files that an open
+/// copies and checks first (the careful path): for saying so before a wait that is seconds
+/// to a minute on a large book. `None` when the open will be quick.
+pub fn check_size(path: &Path) -> Option<u64> {
+    if !path.join("db").exists() || sealed(path) {
+        return None;
+    }
+    // Open in another process: the open reports that at once, with nothing to check.
+    let data = File::open(path.join("db")).ok()?;
+    // SAFETY: flock on a descriptor we own; released when `data` is dropped just below.
+    if unsafe { libc::flock(data.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return None;
+    }
+    drop(data);
+    let mut files = Vec::new();
+    collect_files(path, path, &mut files).ok()?;
+    Some(files.iter().map(|(_, m)| m.len()).sum())
+}
+
+/// The words for [`check_size`]: what the user waits for.
+pub fn check_notice(bytes: u64) -> String {
+    format!(
+        "checking the book first: it was not closed cleanly, so a copy of its {:.1} GB is \
+         opened before it",
+        bytes as f64 / 1e9
+    )
+}
+
 /// Makes sure sled may open the database at `path`: either its files are exactly as the last
 /// clean close sealed them, or a copy of them opens cleanly. Fails with the error the real
 /// database would have given — naming it, not the copy — and leaves its files untouched.
@@ -255,6 +283,30 @@ mod tests {
                 .unwrap();
             store.flush().unwrap();
         }
+    }
+
+    /// The console and the command line announce the careful open before its wait: only for
+    /// an existing book that is not sealed, with the size of what is copied.
+    #[test]
+    fn only_an_unsealed_book_announces_a_check_with_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("book");
+        assert_eq!(check_size(&path), None, "no book yet: nothing to check");
+        book(&path);
+        assert_eq!(check_size(&path), None, "closed cleanly: sealed");
+        std::fs::remove_file(path.join(SEAL_FILE)).unwrap();
+        let bytes = check_size(&path).expect("not sealed: checked first");
+        let db = std::fs::metadata(path.join("db")).unwrap().len();
+        assert!(bytes >= db, "{bytes} counts the data file ({db})");
+        {
+            let _held = Store::open(&path).unwrap();
+            assert_eq!(
+                check_size(&path),
+                None,
+                "open elsewhere: the open says so at once"
+            );
+        }
+        assert!(check_notice(6_366_953_472).contains("a copy of its 6.4 GB"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod import;
 mod integrity;
 mod journal;
 mod open;
-pub use integrity::sealed;
+pub use integrity::{check_notice, check_size, sealed};
 pub mod learning;
 pub mod paths;
 mod records;
