@@ -32,6 +32,8 @@ mod admin_tests;
 #[cfg(test)]
 mod board_tests;
 #[cfg(test)]
+mod log_tests;
+#[cfg(test)]
 mod picker_tests;
 #[cfg(test)]
 pub(crate) mod tests;
