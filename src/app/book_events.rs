@@ -1,6 +1,6 @@
-//! What the console does when the book changes under it: the book (re)loaded, a lead's
-//! details read, an outcome logged or undone. Each re-scores and re-ranks what it must and
-//! says so in a toast.
+//! What the console does when the book changes under it: the book loading and (re)loaded, a
+//! lead's details read, an outcome logged or undone, and the clock moving its scores. Each
+//! re-scores and re-ranks what it must and says so.
 
 use super::*;
 use crate::core::clock::format_datetime;
@@ -127,4 +127,56 @@ pub(super) fn on_outcome_undone(app: &mut App, done: Box<learning::OutcomeDone>)
         Screen::Detail => app.open_detail(id),
         _ => vec![],
     }
+}
+
+/// How often the console moves scores to the current time (engagement decay, counter windows).
+const DECAY_STEP_SECS: i64 = 300;
+
+/// The clock moved (a tick a second): scores age, the queue's kept keys follow, toasts expire.
+pub(super) fn on_tick(app: &mut App, now: Timestamp) -> Vec<Effect> {
+    let minute_changed = now / 60 != app.now / 60;
+    // Scores age: decay and counter windows move every few minutes, not per tick.
+    let mut decayed = false;
+    if now / DECAY_STEP_SECS != app.now / DECAY_STEP_SECS
+        && let Some(scoring) = app.scoring.as_mut()
+    {
+        scoring.advance(&app.book, now);
+        decayed = true;
+    }
+    app.now = now;
+    if decayed && app.screen != Screen::Loading {
+        // The order moved with time: re-read the queue, keeping the selected lead.
+        let keep = app.queue.selected_id(&app.book);
+        app.rerank(keep);
+        app.dirty = true;
+    }
+    // The queue's kept keys, brought to its time (a new minute) or to a new order (a
+    // re-rank) here, between keystrokes, rather than on the next filter key.
+    if app.screen != Screen::Loading
+        && let Some(s) = &app.scoring
+    {
+        s.index
+            .warm_keys(&mut app.queue.keys, queue::queue_time(now));
+    }
+    if app.toast.as_ref().is_some_and(|t| t.until <= now) {
+        app.toast = None;
+        app.dirty = true;
+    }
+    if minute_changed && app.screen == Screen::Queue {
+        app.rebuild_page();
+        app.dirty = true;
+    }
+    views::warm_when_idle(app);
+    vec![]
+}
+
+/// A book load has read `read` of about `of` leads: said in words on the loading screen, as a
+/// percentage in the header behind the saved first page.
+pub(super) fn on_load_progress(app: &mut App, read: usize, of: usize) -> Vec<Effect> {
+    app.load_progress = Some((read, of));
+    if app.screen == Screen::Loading {
+        app.status = Some(worker::load_progress_text(read, of));
+    }
+    app.dirty = true;
+    vec![]
 }

@@ -10,6 +10,7 @@ pub mod book;
 mod book_events;
 pub mod config;
 pub mod detail;
+mod filters;
 pub mod first_page;
 pub mod frame_timing;
 pub mod import_prompt;
@@ -86,8 +87,6 @@ pub struct Toast {
 }
 
 const TOAST_SECS: i64 = 6;
-/// How often the console moves scores to the current time (engagement decay, counter windows).
-const DECAY_STEP_SECS: i64 = 300;
 
 #[derive(Clone, Debug)]
 pub struct App {
@@ -462,51 +461,8 @@ fn update_view(app: &mut App, action: Action) -> Vec<Effect> {
             app.overlay = Some(Overlay::Search(SearchState::default()));
             vec![]
         }
-        ToggleMine => {
-            if app.config.me.is_none() {
-                app.toast(
-                    "set me = \"Your Name\" in config.toml to use the mine filter",
-                    true,
-                );
-            } else {
-                app.queue.filter.mine = !app.queue.filter.mine;
-                let keep = app.queue.selected_id(&app.book);
-                app.refilter(keep);
-            }
-            vec![]
-        }
-        CycleStageFilter => {
-            let stages: Vec<String> = app
-                .book
-                .pipeline
-                .stages
-                .iter()
-                .filter(|s| !s.terminal)
-                .map(|s| s.name.clone())
-                .collect();
-            app.queue.filter.stage = cycle(&stages, app.queue.filter.stage.take());
-            let keep = app.queue.selected_id(&app.book);
-            app.refilter(keep);
-            vec![]
-        }
-        CycleOwnerFilter => {
-            let owners = app.book.owners.clone();
-            app.queue.filter.owner = cycle(&owners, app.queue.filter.owner.take());
-            let keep = app.queue.selected_id(&app.book);
-            app.refilter(keep);
-            vec![]
-        }
-        ToggleDueToday => {
-            app.queue.filter.due_today = !app.queue.filter.due_today;
-            let keep = app.queue.selected_id(&app.book);
-            app.refilter(keep);
-            vec![]
-        }
-        ClearFilters => {
-            app.queue.filter = Default::default();
-            let keep = app.queue.selected_id(&app.book);
-            app.refilter(keep);
-            vec![]
+        ToggleMine | CycleStageFilter | CycleOwnerFilter | ToggleDueToday | ClearFilters => {
+            filters::on_filter_key(app, action)
         }
         OpenDemo => {
             if app.screen == Screen::Welcome && !app.book.is_demo {
@@ -517,42 +473,7 @@ fn update_view(app: &mut App, action: Action) -> Vec<Effect> {
                 vec![]
             }
         }
-        Tick(now) => {
-            let minute_changed = now / 60 != app.now / 60;
-            // Scores age: decay and counter windows move every few minutes, not per tick.
-            let mut decayed = false;
-            if now / DECAY_STEP_SECS != app.now / DECAY_STEP_SECS
-                && let Some(scoring) = app.scoring.as_mut()
-            {
-                scoring.advance(&app.book, now);
-                decayed = true;
-            }
-            app.now = now;
-            if decayed && app.screen != Screen::Loading {
-                // The order moved with time: re-read the queue, keeping the selected lead.
-                let keep = app.queue.selected_id(&app.book);
-                app.rerank(keep);
-                app.dirty = true;
-            }
-            // The queue's kept keys, brought to its time (a new minute) or to a new order (a
-            // re-rank) here, between keystrokes, rather than on the next filter key.
-            if app.screen != Screen::Loading
-                && let Some(s) = &app.scoring
-            {
-                s.index
-                    .warm_keys(&mut app.queue.keys, queue::queue_time(now));
-            }
-            if app.toast.as_ref().is_some_and(|t| t.until <= now) {
-                app.toast = None;
-                app.dirty = true;
-            }
-            if minute_changed && app.screen == Screen::Queue {
-                app.rebuild_page();
-                app.dirty = true;
-            }
-            views::warm_when_idle(app);
-            vec![]
-        }
+        Tick(now) => book_events::on_tick(app, now),
         Resize(w, h) => {
             app.width = w;
             app.height = h;
@@ -570,14 +491,7 @@ fn update_view(app: &mut App, action: Action) -> Vec<Effect> {
             app.status = Some(text);
             vec![]
         }
-        LoadProgress { read, of } => {
-            app.load_progress = Some((read, of));
-            if app.screen == Screen::Loading {
-                app.status = Some(worker::load_progress_text(read, of));
-            }
-            app.dirty = true;
-            vec![]
-        }
+        LoadProgress { read, of } => book_events::on_load_progress(app, read, of),
         Failed(text) => {
             app.pending_next = None;
             app.dashboard_pending = false;
@@ -594,17 +508,5 @@ fn update_view(app: &mut App, action: Action) -> Vec<Effect> {
             app.toast(text, true);
             vec![]
         }
-    }
-}
-
-/// The next value after `current` in `values`, then back to none.
-fn cycle(values: &[String], current: Option<String>) -> Option<String> {
-    match current {
-        None => values.first().cloned(),
-        Some(c) => values
-            .iter()
-            .position(|v| *v == c)
-            .and_then(|i| values.get(i + 1))
-            .cloned(),
     }
 }
