@@ -134,8 +134,7 @@ pub fn check_size(path: &Path) -> Option<u64> {
     }
     // Open in another process: the open reports that at once, with nothing to check.
     let data = File::open(path.join("db")).ok()?;
-    // SAFETY: flock on a descriptor we own; released when `data` is dropped just below.
-    if unsafe { libc::flock(data.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+    if !try_lock(&data) {
         return None;
     }
     drop(data);
@@ -183,6 +182,13 @@ fn remove_seal(path: &Path) -> io::Result<()> {
     }
 }
 
+/// Takes the exclusive lock sled takes on its data file, without waiting; released when
+/// `data` is closed.
+fn try_lock(data: &File) -> bool {
+    // SAFETY: flock on a descriptor the caller owns; no memory is passed.
+    unsafe { libc::flock(data.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+}
+
 /// Takes the lock sled takes (an exclusive `flock` on its data file) so that no leadq writes
 /// while the copy is made. A handle dropped a moment ago in this process may still be
 /// closing, so a conflict is retried briefly before it is reported as another process.
@@ -192,8 +198,7 @@ fn lock_data_file(path: &Path) -> Result<File> {
         source,
     })?;
     for _ in 0..10 {
-        // SAFETY: flock on a descriptor we own; released when `data` is dropped.
-        if unsafe { libc::flock(data.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        if try_lock(&data) {
             return Ok(data);
         }
         std::thread::sleep(Duration::from_millis(25));

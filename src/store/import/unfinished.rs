@@ -56,9 +56,11 @@ impl Store {
             return Ok(0);
         }
         let err = |e| self.sled_error(e);
-        // Every lead's id (in key order, as the tree gives them) and its email key.
-        let mut ids: Vec<[u8; 8]> = Vec::with_capacity(self.leads.len());
-        let mut wanted: Vec<(String, [u8; 8])> = Vec::with_capacity(self.leads.len());
+        // Every lead's id (in key order, as the tree gives them) and its email key. (sled's
+        // `len` is a pass over the tree: the highest id bounds the count instead.)
+        let bound = self.lead_count_bound()?;
+        let mut ids: Vec<[u8; 8]> = Vec::with_capacity(bound);
+        let mut wanted: Vec<(String, [u8; 8])> = Vec::with_capacity(bound);
         for item in self.leads.iter() {
             let (k, v) = item.map_err(err)?;
             let lead: Lead =
