@@ -1,27 +1,36 @@
-//! The commit journal: a small append-only file beside sled's, synced on every commit, so a
-//! write the user sees as done (an outcome, its undo, a stage move) is durable without
-//! waiting for sled to flush its whole log.
+//! The commit journal: a small file beside sled's, synced on every commit, so a write the
+//! user sees as done (an outcome, its undo, a stage move) is durable without waiting for
+//! sled to flush its whole log.
 //!
-//! It is a write-ahead log: a commit appends its operations with the database's flush
-//! generation and syncs the journal (`fdatasync` of a file of a few kilobytes: well under a
-//! millisecond here, where a sled flush of a large book stalls for hundreds), and only then
-//! applies them to sled in one transaction. So whenever any part of a commit can be in
-//! sled's files — its background flusher writes every half second, and a kill can land
-//! between the pages of one transaction — the whole commit is in the journal, and nothing
-//! rests on sled recovering a multi-tree transaction whole. Every [`Store::flush`] — which
-//! counts a generation — covers all the commits applied before it. On open, entries written
-//! at or after the stored generation are applied again in order (each operation sets a whole
-//! value, so applying one twice changes nothing); entries older than it were already covered
-//! by a flush and are skipped. A flush empties the journal when no commit raced it.
+//! It is a write-ahead log: a commit writes its operations with the database's flush
+//! generation and syncs the journal, and only then applies them to sled in one transaction
+//! (which other threads see whole). So whenever any part of a commit can be in sled's
+//! files — its background flusher writes every half second, and a kill can land between
+//! the pages of one transaction — the whole commit is in the journal, and nothing rests on
+//! sled recovering a multi-tree transaction whole. Every [`Store::flush`] — which counts a
+//! generation — covers all the commits applied before it. On open, entries written at or after the
+//! stored generation are applied again in order (each operation sets a whole value, so
+//! applying one twice changes nothing); entries older than it were already covered by a
+//! flush and are skipped. A flush empties the journal when no commit raced it.
 //!
-//! Each entry is framed as length (u32 LE), CRC-32 of the payload (u32 LE), payload (the
-//! codec's format byte + bincode). A torn last entry is a commit that never returned and
-//! never reached sled, so it is ignored; a damaged entry with more after it is damage, and
-//! the database is refused.
+//! The file is laid out ahead of its entries: zeros written and synced once, a megabyte at
+//! a time, so that a commit overwrites blocks that already exist and its `fdatasync` writes
+//! the entry alone — no size or block map to journal in the file system (measured here:
+//! 0.16 ms against 0.20–0.35 ms for appending to a growing file). Emptying the journal goes
+//! back to its start under a new epoch instead of truncating it, so older entries may lie
+//! past the last one; they carry an older epoch and are not read.
+//!
+//! Each entry is framed as a magic number (u32 LE), length (u32 LE), CRC-32 of the epoch
+//! and payload (u32 LE), epoch (u64 LE), payload (the codec's format byte + bincode).
+//! Reading stops at the first frame that is not a whole entry of the first one's epoch: a
+//! torn last entry is a commit that never returned and never reached sled. A damaged entry
+//! with a whole entry of the same epoch after it is damage, and the database is refused.
+//! A journal written before this layout (length, CRC, payload, appended) is still read.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -34,6 +43,13 @@ use super::{Result, Store, StoreError, codec, paths};
 pub const JOURNAL_FILE: &str = "leadq.journal";
 /// A frame longer than this is damage (no commit is near it).
 const MAX_FRAME: u32 = 64 << 20;
+/// "LQJ2": starts every frame. As a length it would be over `MAX_FRAME`, so a journal of the
+/// older layout, which starts with a length, never begins with it.
+const MAGIC: u32 = u32::from_le_bytes(*b"LQJ2");
+/// Magic, length, checksum, epoch.
+const HEADER: usize = 20;
+/// The journal is laid out (zeros, synced) this much at a time.
+const CHUNK: u64 = 1 << 20;
 
 /// The trees a journaled commit may write.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,39 +100,79 @@ struct Entry {
     ops: Vec<Op>,
 }
 
+/// Where the next entry goes.
+#[derive(Debug)]
+struct Tail {
+    file: File,
+    /// The end of the last entry of the current epoch.
+    end: u64,
+    /// Bytes laid out (zeros or entries) and synced: writes below this change no size.
+    laid_out: u64,
+    epoch: u64,
+    /// The file is in the older, appended layout (until the journal is next emptied).
+    legacy: bool,
+}
+
 /// The open journal file of one [`Store`] (shared by its clones).
 #[derive(Debug)]
 pub(crate) struct Journal {
-    path: PathBuf,
-    file: Mutex<File>,
-    /// Held by a commit from its append until sled has its operations, and by a flush while
+    tail: Mutex<Tail>,
+    /// Held by a commit from its write until sled has its operations, and by a flush while
     /// it notes what it will cover and counts its generation: every commit is either applied
     /// before that flush's generation is counted (and covered by it) or journaled with the
     /// new generation (and replayed after a crash).
     commits: Mutex<()>,
-    /// Commits appended since the store opened; a flush empties the file only when none
+    /// Commits written since the store opened; a flush empties the journal only when none
     /// came while it ran.
     appended: AtomicU64,
+    /// Bytes of entries since the journal was last emptied.
     bytes: AtomicU64,
+    /// What the open read, for [`Store::replay_journal`].
+    found: Mutex<Option<std::result::Result<Vec<Entry>, String>>>,
 }
 
 impl Journal {
     pub(crate) fn open(dir: &Path) -> std::io::Result<Journal> {
         let path = dir.join(JOURNAL_FILE);
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .read(true)
-            .append(true)
+            .write(true)
             .create(true)
+            .truncate(false)
             .open(&path)?;
         paths::restrict_file(&path)?;
-        let bytes = file.metadata()?.len();
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        let read = read_entries(&bytes);
+        let (end, epoch, mut legacy) = match &read {
+            Ok(r) => (r.end, r.epoch, r.legacy),
+            // Refused by the replay; nothing is written before it.
+            Err(_) => (bytes.len() as u64, 0, true),
+        };
+        if legacy && read.as_ref().is_ok_and(|r| r.entries.is_empty()) {
+            // The older layout with nothing whole in it: a torn entry no flush will clear.
+            file.set_len(0)?;
+            bytes.clear();
+            legacy = false;
+        }
+        let laid_out = if legacy { end } else { bytes.len() as u64 };
         Ok(Journal {
-            path,
-            file: Mutex::new(file),
+            tail: Mutex::new(Tail {
+                file,
+                end,
+                laid_out,
+                epoch,
+                legacy,
+            }),
             commits: Mutex::new(()),
             appended: AtomicU64::new(0),
-            bytes: AtomicU64::new(bytes),
+            bytes: AtomicU64::new(end),
+            found: Mutex::new(Some(read.map(|r| r.entries))),
         })
+    }
+
+    fn tail(&self) -> std::sync::MutexGuard<'_, Tail> {
+        self.tail.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Blocks commits while held (see the field `commits`).
@@ -134,13 +190,48 @@ impl Journal {
         self.bytes.load(Ordering::SeqCst)
     }
 
+    /// Lays out the file (zeros, synced) to hold at least `upto` bytes, so that commits
+    /// below it change no size. Not in the older layout, whose tail is appended to.
+    fn lay_out(tail: &mut Tail, upto: u64, sync: bool) -> std::io::Result<()> {
+        if tail.legacy || upto <= tail.laid_out {
+            return Ok(());
+        }
+        let to = upto.div_ceil(CHUNK) * CHUNK;
+        let zeros = vec![0u8; (to - tail.laid_out) as usize];
+        tail.file.write_all_at(&zeros, tail.laid_out)?;
+        if sync {
+            tail.file.sync_data()?;
+        }
+        tail.laid_out = to;
+        Ok(())
+    }
+
+    /// Lays out the first megabyte ahead of the first commit, so that it does not wait for
+    /// it.
+    pub(crate) fn prepare(&self) -> std::io::Result<()> {
+        let mut tail = self.tail();
+        let upto = tail.end + CHUNK / 2;
+        Self::lay_out(&mut tail, upto, true)
+    }
+
     fn append(&self, entry: &Entry) -> std::io::Result<()> {
-        let frame = frame(entry);
-        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        file.write_all(&frame)?;
-        // The data and the size needed to read it back: what makes the commit durable.
-        file.sync_data()?;
-        self.bytes.fetch_add(frame.len() as u64, Ordering::SeqCst);
+        let mut tail = self.tail();
+        let frame = if tail.legacy {
+            legacy_frame(entry)
+        } else {
+            frame(entry, tail.epoch)
+        };
+        let at = tail.end;
+        let end = at + frame.len() as u64;
+        // Zeros past the end are synced with the entry below (a size change, now and then).
+        Self::lay_out(&mut tail, end, false)?;
+        tail.file.write_all_at(&frame, at)?;
+        // The entry (and, when the file grew, the size needed to read it back): what makes
+        // the commit durable.
+        tail.file.sync_data()?;
+        tail.end = end;
+        tail.laid_out = tail.laid_out.max(end);
+        self.bytes.store(end, Ordering::SeqCst);
         self.appended.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
@@ -150,17 +241,50 @@ impl Journal {
     /// synced: entries that come back after a crash are older than the stored generation
     /// and are skipped.
     pub(crate) fn clear_if_unchanged(&self, appended: u64) -> std::io::Result<()> {
-        let file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        if self.appended.load(Ordering::SeqCst) == appended && self.len() > 0 {
-            file.set_len(0)?;
-            self.bytes.store(0, Ordering::SeqCst);
+        let mut tail = self.tail();
+        if self.appended.load(Ordering::SeqCst) != appended || (tail.end == 0 && !tail.legacy) {
+            return Ok(());
         }
+        if tail.legacy {
+            tail.file.set_len(0)?;
+            tail.laid_out = 0;
+            tail.legacy = false;
+        } else {
+            // The first entry's magic, wiped: the file reads as empty from here on.
+            tail.file.write_all_at(&[0u8; 4], 0)?;
+        }
+        tail.end = 0;
+        // A new epoch, so that the entries left past the next ones are never read as theirs.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        tail.epoch = now.max(tail.epoch + 1);
+        self.bytes.store(0, Ordering::SeqCst);
         Ok(())
     }
 }
 
-/// One entry as written: length, checksum, payload.
-fn frame(entry: &Entry) -> Vec<u8> {
+/// One entry as written: magic, length, checksum, epoch, payload.
+fn frame(entry: &Entry, epoch: u64) -> Vec<u8> {
+    let payload = codec::encode(entry);
+    let mut frame = Vec::with_capacity(payload.len() + HEADER);
+    frame.extend_from_slice(&MAGIC.to_le_bytes());
+    frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    frame.extend_from_slice(&checksum(epoch, &payload).to_le_bytes());
+    frame.extend_from_slice(&epoch.to_le_bytes());
+    frame.extend_from_slice(&payload);
+    frame
+}
+
+fn checksum(epoch: u64, payload: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&epoch.to_le_bytes());
+    h.update(payload);
+    h.finalize()
+}
+
+/// One entry in the older layout: length, checksum of the payload, payload.
+fn legacy_frame(entry: &Entry) -> Vec<u8> {
     let payload = codec::encode(entry);
     let mut frame = Vec::with_capacity(payload.len() + 8);
     frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
@@ -169,14 +293,75 @@ fn frame(entry: &Entry) -> Vec<u8> {
     frame
 }
 
-/// Reads the entries of a journal file: complete ones in order, a torn tail dropped.
-fn read_entries(path: &Path) -> std::result::Result<Vec<Entry>, String> {
-    let mut bytes = Vec::new();
-    match File::open(path) {
-        Ok(mut f) => f.read_to_end(&mut bytes).map_err(|e| e.to_string())?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e.to_string()),
+/// What a journal file holds.
+#[derive(Debug, PartialEq)]
+struct Contents {
+    entries: Vec<Entry>,
+    /// The end of the last whole entry.
+    end: u64,
+    epoch: u64,
+    legacy: bool,
+}
+
+/// A frame of the current layout at `at`, if a whole one of `epoch` is there: its payload
+/// and length.
+fn frame_at(bytes: &[u8], at: usize, epoch: u64) -> Option<(&[u8], usize)> {
+    let rest = bytes.get(at..)?;
+    if rest.len() < HEADER || rest[..4] != MAGIC.to_le_bytes() {
+        return None;
+    }
+    let len = u32::from_le_bytes(rest[4..8].try_into().expect("4 bytes"));
+    let crc = u32::from_le_bytes(rest[8..12].try_into().expect("4 bytes"));
+    let e = u64::from_le_bytes(rest[12..20].try_into().expect("8 bytes"));
+    if len > MAX_FRAME || e != epoch {
+        return None;
+    }
+    let payload = rest.get(HEADER..HEADER + len as usize)?;
+    (checksum(e, payload) == crc).then_some((payload, HEADER + len as usize))
+}
+
+/// Reads the entries of a journal: whole ones of the first entry's epoch, in order; a torn
+/// tail and older epochs' entries past it dropped.
+fn read_entries(bytes: &[u8]) -> std::result::Result<Contents, String> {
+    if bytes.len() >= 4 && bytes[..4] != MAGIC.to_le_bytes() && bytes[..4] != [0; 4] {
+        return read_legacy(bytes);
+    }
+    let mut read = Contents {
+        entries: Vec::new(),
+        end: 0,
+        epoch: 0,
+        legacy: false,
     };
+    if bytes.len() < HEADER || bytes[..4] != MAGIC.to_le_bytes() {
+        return Ok(read);
+    }
+    // The first header's epoch, whole entry or not (a damaged first entry is found below).
+    let epoch = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+    read.epoch = epoch;
+    let mut at = 0usize;
+    while let Some((payload, len)) = frame_at(bytes, at, epoch) {
+        let entry: Entry =
+            codec::decode(payload).map_err(|e| format!("entry at byte {at}: {e}"))?;
+        read.entries.push(entry);
+        at += len;
+    }
+    read.end = at as u64;
+    // A header of this epoch whose entry fails its checksum, with a whole entry of the
+    // same epoch after it, is damage, not a torn last write.
+    if let Some(rest) = bytes.get(at..at + HEADER)
+        && rest[..4] == MAGIC.to_le_bytes()
+        && rest[12..20] == epoch.to_le_bytes()
+    {
+        let len = u32::from_le_bytes(rest[4..8].try_into().expect("4 bytes"));
+        if len <= MAX_FRAME && frame_at(bytes, at + HEADER + len as usize, epoch).is_some() {
+            return Err(format!("entry at byte {at} fails its checksum"));
+        }
+    }
+    Ok(read)
+}
+
+/// The older layout: entries appended to a file that a flush truncated.
+fn read_legacy(bytes: &[u8]) -> std::result::Result<Contents, String> {
     let mut entries = Vec::new();
     let mut at = 0usize;
     while at < bytes.len() {
@@ -205,7 +390,12 @@ fn read_entries(path: &Path) -> std::result::Result<Vec<Entry>, String> {
         entries.push(entry);
         at += end;
     }
-    Ok(entries)
+    Ok(Contents {
+        entries,
+        end: at as u64,
+        epoch: 0,
+        legacy: true,
+    })
 }
 
 impl Store {
@@ -287,7 +477,13 @@ impl Store {
     /// transaction of the process (sled moves its concurrency control to locking then):
     /// on a 10⁶-lead book the first commit's transaction took 22–31 ms, later ones 1–5 ms,
     /// and 1.4–2.7 ms after this ran while the book loaded.
+    /// It also lays out the journal ahead of the first commit (a megabyte of zeros, synced),
+    /// so that the first commit does not wait for that either.
     pub fn warm_commits(&self) -> Result<()> {
+        self.journal.prepare().map_err(|source| StoreError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
         let trees: Vec<&sled::Tree> = TREES.iter().map(|&t| self.journal_tree(t)).collect();
         let meta = TREES
             .iter()
@@ -309,7 +505,13 @@ impl Store {
     /// After open: applies again every journaled commit no flush covered (a crash or kill
     /// may have left sled without it), then flushes, which empties the journal.
     pub(crate) fn replay_journal(&self) -> Result<()> {
-        let entries = read_entries(&self.journal.path).map_err(|detail| {
+        let found = self
+            .journal
+            .found
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let entries = found.unwrap_or(Ok(Vec::new())).map_err(|detail| {
             self.corrupt(
                 JOURNAL_FILE,
                 format!("{detail}; the commits in it could not be read"),
@@ -332,245 +534,4 @@ impl Store {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
-    use super::*;
-
-    /// Set by a child process below to die between a commit's journal entry and sled.
-    pub(in crate::store) static ABORT_BEFORE_APPLY: std::sync::atomic::AtomicBool =
-        std::sync::atomic::AtomicBool::new(false);
-
-    fn put(key: &[u8], value: &[u8]) -> Op {
-        Op::Put {
-            tree: TreeId::Meta,
-            key: key.to_vec(),
-            value: value.to_vec(),
-        }
-    }
-
-    #[test]
-    fn a_torn_last_entry_is_dropped_and_damage_before_the_end_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(JOURNAL_FILE);
-        let a = Entry {
-            generation: 3,
-            ops: vec![put(b"a", b"1")],
-        };
-        let b = Entry {
-            generation: 3,
-            ops: vec![put(b"b", b"2")],
-        };
-        let mut bytes = frame(&a);
-        bytes.extend_from_slice(&frame(&b));
-        // Every cut inside the second entry keeps exactly the first.
-        let first = frame(&a).len();
-        for cut in first..bytes.len() {
-            std::fs::write(&path, &bytes[..cut]).unwrap();
-            assert_eq!(read_entries(&path).unwrap(), vec![a.clone()]);
-        }
-        std::fs::write(&path, &bytes).unwrap();
-        assert_eq!(read_entries(&path).unwrap().len(), 2);
-        // A flipped byte in the first entry, with a whole entry after it, is damage.
-        let mut damaged = bytes.clone();
-        damaged[first - 1] ^= 0xff;
-        std::fs::write(&path, &damaged).unwrap();
-        let err = read_entries(&path).unwrap_err();
-        assert!(err.contains("byte 0") && err.contains("checksum"), "{err}");
-    }
-
-    #[test]
-    fn counters_are_only_raised_by_replayed_commits() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        let at_least = |v: u64| Op::AtLeast {
-            tree: TreeId::Meta,
-            key: b"n".to_vec(),
-            value: v,
-        };
-        store.commit(vec![at_least(9)]).unwrap();
-        store.commit(vec![at_least(4)]).unwrap();
-        let v = store.meta.get(b"n").unwrap().unwrap();
-        assert_eq!(u64::from_be_bytes(v.as_ref().try_into().unwrap()), 9);
-    }
-
-    #[test]
-    fn a_flush_empties_the_journal_and_commits_after_it_stay() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        store.commit(vec![put(b"x", b"1")]).unwrap();
-        assert!(store.journal_len() > 0);
-        store.flush().unwrap();
-        assert_eq!(store.journal_len(), 0);
-        store.commit(vec![put(b"y", b"2")]).unwrap();
-        let entries = read_entries(&dir.path().join("db").join(JOURNAL_FILE)).unwrap();
-        assert_eq!(entries.len(), 1);
-        assert_eq!(entries[0].ops, vec![put(b"y", b"2")]);
-    }
-
-    #[test]
-    fn a_clean_close_leaves_nothing_to_replay() {
-        let (dir, store) = crate::store::fixtures::store_with_leads(1);
-        let other = store.clone();
-        store.commit(vec![put(b"x", b"1")]).unwrap();
-        drop(store);
-        let journal = dir.path().join("db").join(JOURNAL_FILE);
-        assert!(
-            std::fs::metadata(&journal).unwrap().len() > 0,
-            "a clone is still open"
-        );
-        drop(other);
-        assert_eq!(std::fs::metadata(&journal).unwrap().len(), 0);
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        assert_eq!(store.meta.get(b"x").unwrap().as_deref(), Some(&b"1"[..]));
-    }
-
-    /// A book of `n` leads, flushed and closed: only what a child process commits is in its
-    /// journal.
-    fn flushed_book(n: u64) -> (tempfile::TempDir, PathBuf) {
-        let (dir, store) = crate::store::fixtures::store_with_leads(n);
-        let db = dir.path().join("db");
-        store.flush().unwrap();
-        drop(store);
-        (dir, db)
-    }
-
-    /// Runs the test `name` of this binary as a child process on the book at `db`, passed in
-    /// the environment variable `var` (the child tests do nothing without it).
-    fn run_child(name: &str, var: &str, db: &Path) -> std::process::Output {
-        std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", &format!("store::journal::tests::{name}")])
-            .args(["--nocapture", "--test-threads=1"])
-            .env(var, db)
-            .output()
-            .unwrap()
-    }
-
-    /// Run as a child process by the test below: logs an outcome and moves a stage on the
-    /// book at `LEADQ_JOURNAL_CHILD`, says so, and dies at once, with no flush and no
-    /// destructor — as a kill right after the console confirmed them would.
-    #[test]
-    fn journal_child_commits_then_aborts() {
-        let Ok(path) = std::env::var("LEADQ_JOURNAL_CHILD") else {
-            return;
-        };
-        let store = Store::open(Path::new(&path)).unwrap();
-        // sled persists its id generator with a blocking flush at a process's first id; take
-        // it here so that nothing but the journal makes the commits below durable.
-        store.db.generate_id().unwrap();
-        let req = crate::store::worklog::LogRequest {
-            outcome: "meeting_booked".into(),
-            note: "after the crash".into(),
-            ..Default::default()
-        };
-        let rec = crate::store::worklog::log_outcome(&store, 1, &req, vec![], None, 5_000).unwrap();
-        crate::store::stage::move_stage(&store, 2, "Contacted", 5_001).unwrap();
-        println!("confirmed #{}", rec.seq);
-        std::io::stdout().flush().unwrap();
-        std::process::abort();
-    }
-
-    #[test]
-    fn commits_confirmed_before_a_crash_are_there_after_it() {
-        let (_dir, db) = flushed_book(2);
-        let out = run_child(
-            "journal_child_commits_then_aborts",
-            "LEADQ_JOURNAL_CHILD",
-            &db,
-        );
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            !out.status.success(),
-            "the child must die, not exit: {stdout}"
-        );
-        let seq: u64 = stdout
-            .split("confirmed #")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("the child confirmed nothing: {stdout}"));
-        assert!(std::fs::metadata(db.join(JOURNAL_FILE)).unwrap().len() > 0);
-
-        let store = Store::open(&db).unwrap();
-        let rec = store.outcome(seq).unwrap().expect("the confirmed outcome");
-        assert_eq!(rec.note, "after the crash");
-        assert_eq!(store.lead(1).unwrap().unwrap().stage, "Qualified");
-        assert_eq!(store.lead(2).unwrap().unwrap().stage, "Contacted");
-        assert_eq!(store.journal_len(), 0, "the open's flush covers the replay");
-        // The sequence number the crashed process used is never handed out again.
-        assert!(store.next_outcome_seq().unwrap() > seq);
-        // Nor the key of its timeline entry: an outcome on the same lead in the same second
-        // adds an entry beside it instead of replacing it.
-        let req = crate::store::worklog::LogRequest {
-            outcome: "no_answer".into(),
-            note: "after the reopen".into(),
-            ..Default::default()
-        };
-        crate::store::worklog::log_outcome(&store, 1, &req, vec![], None, 5_000).unwrap();
-        let notes: Vec<String> = store
-            .activities_of(1)
-            .unwrap()
-            .into_iter()
-            .filter(|a| a.at == 5_000)
-            .map(|a| a.detail)
-            .collect();
-        assert!(
-            notes.contains(&"after the crash".to_string())
-                && notes.contains(&"after the reopen".to_string()),
-            "{notes:?}"
-        );
-    }
-
-    /// Run as a child process by the test below: logs an outcome on the book at
-    /// `LEADQ_JOURNAL_HALF_CHILD` and dies after the journal has it and before sled does.
-    #[test]
-    fn journal_child_dies_between_journal_and_sled() {
-        let Ok(path) = std::env::var("LEADQ_JOURNAL_HALF_CHILD") else {
-            return;
-        };
-        let store = Store::open(Path::new(&path)).unwrap();
-        let req = crate::store::worklog::LogRequest {
-            outcome: "meeting_booked".into(),
-            note: "half-way".into(),
-            ..Default::default()
-        };
-        ABORT_BEFORE_APPLY.store(true, Ordering::SeqCst);
-        let _ = crate::store::worklog::log_outcome(&store, 1, &req, vec![], None, 5_000);
-        unreachable!("the commit aborts the process");
-    }
-
-    /// Whatever part of a commit sled's files can hold, the journal already holds all of it:
-    /// a process killed between the two leaves a commit the next open completes, outcome,
-    /// activity, lead and counter together (never an outcome without its timeline entry).
-    #[test]
-    fn a_commit_killed_before_sled_has_it_is_completed_on_open() {
-        let (_dir, db) = flushed_book(1);
-        let out = run_child(
-            "journal_child_dies_between_journal_and_sled",
-            "LEADQ_JOURNAL_HALF_CHILD",
-            &db,
-        );
-        assert!(
-            !out.status.success() && out.status.code().is_none(),
-            "the child must die by abort: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(std::fs::metadata(db.join(JOURNAL_FILE)).unwrap().len() > 0);
-
-        let store = Store::open(&db).unwrap();
-        let rec = store
-            .outcomes()
-            .map(|r| r.unwrap())
-            .find(|r| r.note == "half-way")
-            .expect("the journaled outcome is applied on open");
-        assert_eq!(rec.note, "half-way");
-        let timeline = store.activities_of(1).unwrap();
-        assert!(
-            timeline
-                .iter()
-                .any(|a| a.at == rec.at && a.detail == rec.note),
-            "its activity came with it: {timeline:?}"
-        );
-        assert_eq!(store.lead(1).unwrap().unwrap().stage, "Qualified");
-        assert!(store.next_outcome_seq().unwrap() > rec.seq);
-        assert_eq!(store.journal_len(), 0);
-    }
-}
+pub(super) mod tests;
