@@ -60,22 +60,117 @@ fn a_torn_last_entry_is_dropped_and_damage_before_the_end_is_refused() {
 }
 
 #[test]
-fn entries_of_an_older_epoch_past_the_last_entry_are_not_read() {
-    // A long entry of epoch 1, emptied by a flush, then a short one of epoch 2 over its
-    // start: what follows the short one is the rest of the long one and a whole entry of
-    // epoch 1, neither of them the new epoch's.
-    let old = [entry(1, b"old", &[9; 300]), entry(1, b"old2", b"x")];
+fn entries_of_another_epoch_past_the_last_entry_are_not_read() {
+    // Three entries of epoch 1, emptied by a flush, then one of epoch 2 of the same length
+    // over the first: a whole entry of epoch 1 starts right where the new one ends.
+    let old = [
+        entry(1, b"old", b"1"),
+        entry(1, b"ol2", b"2"),
+        entry(1, b"ol3", b"3"),
+    ];
     let mut bytes: Vec<u8> = old.iter().flat_map(|e| frame(e, 1)).collect();
     bytes.resize(8192, 0);
-    let new = entry(2, b"new", b"1");
+    let new = entry(2, b"new", b"3");
     let f = frame(&new, 2);
+    assert_eq!(
+        f.len(),
+        frame(&old[0], 1).len(),
+        "the test needs the same length"
+    );
     bytes[..f.len()].copy_from_slice(&f);
+    assert!(
+        frame_at(&bytes, f.len(), 1).is_some(),
+        "a whole old entry follows"
+    );
     let read = read_entries(&bytes).unwrap();
     assert_eq!(read.entries, vec![new.clone()]);
     assert_eq!((read.end, read.epoch), (f.len() as u64, 2));
+    // A torn write of a second entry of epoch 2 over it: its header claims the length of
+    // the old entry under it, and a whole old entry follows that length. A torn last write,
+    // not damage.
+    let torn = frame(&entry(2, b"nw2", b"4"), 2);
+    let mut with_torn = bytes.clone();
+    with_torn[f.len()..f.len() + HEADER + 2].copy_from_slice(&torn[..HEADER + 2]);
+    assert!(
+        frame_at(&with_torn, 2 * f.len(), 1).is_some(),
+        "a whole old entry follows"
+    );
+    assert_eq!(read_entries(&with_torn).unwrap().entries, vec![new.clone()]);
     // A flush's wipe of the first magic: nothing to read, whatever lies after it.
     bytes[..4].fill(0);
     assert_eq!(read_entries(&bytes).unwrap().entries, vec![]);
+}
+
+#[test]
+fn a_damaged_entry_with_whole_ones_after_it_refuses_whatever_byte_is_hit() {
+    let es = [
+        entry(3, b"a", b"1"),
+        entry(3, b"b", b"2"),
+        entry(3, b"c", b"3"),
+    ];
+    let mut bytes: Vec<u8> = es.iter().flat_map(|e| frame(e, 9)).collect();
+    bytes.resize(4096, 0);
+    let second = frame(&es[0], 9).len();
+    // The magic, the length, the checksum, the epoch and the payload of the second entry.
+    for hit in [0, 5, 9, 13, HEADER + 1] {
+        let mut damaged = bytes.clone();
+        damaged[second + hit] ^= 0x5a;
+        let err = read_entries(&damaged).unwrap_err();
+        assert!(
+            err.contains(&format!("byte {second}")) && err.contains("whole entry after it"),
+            "byte {hit} of the header: {err}"
+        );
+    }
+    // The last entry damaged has nothing whole after it: a torn last write.
+    let third = second * 2;
+    let mut last = bytes.clone();
+    last[third + HEADER + 1] ^= 0x5a;
+    assert_eq!(read_entries(&last).unwrap().entries, es[..2].to_vec());
+}
+
+#[test]
+fn each_session_and_each_emptying_writes_under_an_epoch_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let path = db.join(JOURNAL_FILE);
+    let epoch_at_start =
+        || u64::from_le_bytes(std::fs::read(&path).unwrap()[12..20].try_into().unwrap());
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let store = Store::open(&db).unwrap();
+        for _ in 0..2 {
+            store.commit(vec![put(b"k", b"v")]).unwrap();
+            seen.push(epoch_at_start());
+            store.flush().unwrap();
+        }
+    }
+    let mut distinct = seen.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), seen.len(), "{seen:?}");
+}
+
+#[test]
+fn an_older_journal_with_only_a_torn_entry_opens_and_one_with_damage_is_refused() {
+    let (_dir, db) = flushed_book(1);
+    let path = db.join(JOURNAL_FILE);
+    let one = legacy_frame(&entry(u64::MAX, b"x", b"1"));
+    std::fs::write(&path, &one[..one.len() - 1]).unwrap();
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.meta.get(b"x").unwrap(), None);
+    store.commit(vec![put(b"y", b"2")]).unwrap();
+    assert_eq!(entries_in(&path).len(), 1);
+    drop(store);
+
+    let mut damaged = one.clone();
+    damaged.extend_from_slice(&one);
+    damaged[9] ^= 0xff;
+    std::fs::write(&path, &damaged).unwrap();
+    let err = Store::open(&db).unwrap_err().to_string();
+    assert!(
+        err.contains(JOURNAL_FILE) && err.contains("checksum"),
+        "{err}"
+    );
 }
 
 #[test]
