@@ -27,17 +27,30 @@ pub(crate) const SEAL_FILE: &str = "leadq.closed";
 const CHECK_DIR: &str = "leadq.checking";
 
 /// Writes the seal when dropped: held by every clone of one [`Store`] and declared after its
-/// sled handles, so it drops once the last clone has let sled close.
+/// sled handles, so it drops once the last clone has let sled close. Only a store whose open
+/// went through (its journal replayed) is sealed or flushed on close: an open that failed
+/// part-way leaves the files, journal included, for the next open to look at again.
 #[derive(Debug)]
 pub(crate) struct CloseSeal {
     path: PathBuf,
+    opened: std::sync::atomic::AtomicBool,
 }
 
 impl CloseSeal {
     pub(crate) fn new(path: &Path) -> CloseSeal {
         CloseSeal {
             path: path.to_path_buf(),
+            opened: Default::default(),
         }
+    }
+
+    /// The open went through: close normally from here on.
+    pub(crate) fn set_opened(&self) {
+        self.opened.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub(crate) fn opened(&self) -> bool {
+        self.opened.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -53,7 +66,9 @@ impl CloseSeal {
 
 impl Drop for CloseSeal {
     fn drop(&mut self) {
-        self.write();
+        if self.opened() {
+            self.write();
+        }
     }
 }
 

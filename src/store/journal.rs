@@ -47,7 +47,8 @@ pub const JOURNAL_FILE: &str = "leadq.journal";
 const MAX_FRAME: u32 = 64 << 20;
 /// "LQJ2": starts every frame. As a length it would be over `MAX_FRAME`, so a journal of the
 /// older layout, which starts with a length, never begins with it.
-const MAGIC: u32 = u32::from_le_bytes(*b"LQJ2");
+const MAGIC: u32 = u32::from_le_bytes(*MAGIC_BYTES);
+const MAGIC_BYTES: &[u8; 4] = b"LQJ2";
 /// Magic, length, checksum, epoch.
 const HEADER: usize = 20;
 /// The journal is laid out (zeros, synced) this much at a time.
@@ -113,6 +114,9 @@ struct Tail {
     epoch: u64,
     /// The file is in the older, appended layout (until the journal is next emptied).
     legacy: bool,
+    /// A failed write could not be taken back: no commit is accepted until the book is
+    /// opened again (it might read as confirmed).
+    broken: bool,
 }
 
 /// The open journal file of one [`Store`] (shared by its clones).
@@ -153,6 +157,8 @@ impl Journal {
         };
         if legacy && read.as_ref().is_ok_and(|r| r.entries.is_empty()) {
             // The older layout with nothing whole in it: a torn entry no flush will clear.
+            // (A file of the current layout whose first header is damaged is refused by
+            // `read_entries`, never cut here.)
             file.set_len(0)?;
             bytes.clear();
             legacy = false;
@@ -170,6 +176,7 @@ impl Journal {
                 laid_out,
                 epoch,
                 legacy,
+                broken: false,
             }),
             commits: Mutex::new(()),
             appended: AtomicU64::new(0),
@@ -223,6 +230,12 @@ impl Journal {
 
     fn append(&self, entry: &Entry) -> std::io::Result<()> {
         let mut tail = self.tail();
+        if tail.broken {
+            return Err(std::io::Error::other(
+                "an earlier commit could not be written to the commit journal nor taken back; \
+                 close and open the book again",
+            ));
+        }
         let frame = if tail.legacy {
             legacy_frame(entry)
         } else {
@@ -237,10 +250,26 @@ impl Journal {
                 "the commit journal could not be laid out ahead; writing the entry alone"
             );
         }
-        tail.file.write_all_at(&frame, at)?;
         // The entry (and, when the file grew, the size needed to read it back): what makes
         // the commit durable.
-        tail.file.sync_data()?;
+        let written = tail
+            .file
+            .write_all_at(&frame, at)
+            .and_then(|()| tail.file.sync_data());
+        if let Err(e) = written {
+            // The caller reports the commit as failed, so it must not come back at the next
+            // open: its header is wiped, or, failing that, nothing more is written.
+            let header = vec![0u8; HEADER.min(frame.len())];
+            if tail
+                .file
+                .write_all_at(&header, at)
+                .and_then(|()| tail.file.sync_data())
+                .is_err()
+            {
+                tail.broken = true;
+            }
+            return Err(e);
+        }
         tail.end = end;
         tail.laid_out = tail.laid_out.max(end);
         self.bytes.store(end, Ordering::SeqCst);
@@ -261,8 +290,8 @@ impl Journal {
             tail.laid_out = 0;
             tail.legacy = false;
         } else {
-            // The first entry's magic, wiped: the file reads as empty from here on.
-            tail.file.write_all_at(&[0u8; 4], 0)?;
+            // The first entry's header, wiped: the file reads as empty from here on.
+            tail.file.write_all_at(&[0u8; HEADER], 0)?;
             tail.file.sync_data()?;
         }
         tail.end = 0;
@@ -342,7 +371,23 @@ fn frame_at(bytes: &[u8], at: usize, epoch: u64) -> Option<(&[u8], usize)> {
 /// tail and older epochs' entries past it dropped.
 fn read_entries(bytes: &[u8]) -> std::result::Result<Contents, String> {
     if bytes.len() >= 4 && bytes[..4] != MAGIC.to_le_bytes() && bytes[..4] != [0; 4] {
+        // The older layout, unless entries of this one follow: then its first is damaged.
+        if let Some(at) = first_whole_frame(bytes) {
+            return Err(format!(
+                "entry at byte 0 is damaged, with a whole entry after it at byte {at}"
+            ));
+        }
         return read_legacy(bytes);
+    }
+    // A wipe zeroes the whole first header; a header of zeros but for some of its bytes is
+    // a damaged first entry when whole entries of its epoch follow.
+    if bytes.len() >= HEADER && bytes[..4] == [0; 4] && bytes[4..HEADER] != [0; HEADER - 4] {
+        let epoch = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+        if let Some(at) = next_frame_of(bytes, 1, epoch) {
+            return Err(format!(
+                "entry at byte 0 is damaged, with a whole entry after it at byte {at}"
+            ));
+        }
     }
     let mut read = Contents {
         entries: Vec::new(),
@@ -366,15 +411,34 @@ fn read_entries(bytes: &[u8]) -> std::result::Result<Contents, String> {
     read.end = at as u64;
     // Every epoch is new to the file, so no entry of this one lies past its last write: a
     // whole one there means the entry where reading stopped is damaged, not torn.
-    let magic = MAGIC.to_le_bytes();
-    if let Some(after) = (at + 1..bytes.len().saturating_sub(HEADER - 1))
-        .find(|&p| bytes[p..p + 4] == magic && frame_at(bytes, p, epoch).is_some())
-    {
+    if let Some(after) = next_frame_of(bytes, at + 1, epoch) {
         return Err(format!(
             "entry at byte {at} fails its checksum, with a whole entry after it at byte {after}"
         ));
     }
     Ok(read)
+}
+
+/// Where each magic number starts at or after `from` (a vectorised search: the file is
+/// mostly zeros, and an open after a kill searches all of it).
+fn magics(bytes: &[u8], from: usize) -> impl Iterator<Item = usize> + '_ {
+    let rest = bytes.get(from..).unwrap_or_default();
+    memchr::memmem::find_iter(rest, MAGIC_BYTES).map(move |p| from + p)
+}
+
+/// Where the first whole frame of `epoch` starts at or after `from`.
+fn next_frame_of(bytes: &[u8], from: usize, epoch: u64) -> Option<usize> {
+    magics(bytes, from).find(|&p| frame_at(bytes, p, epoch).is_some())
+}
+
+/// Where the first whole frame of the current layout, of any epoch, starts.
+fn first_whole_frame(bytes: &[u8]) -> Option<usize> {
+    magics(bytes, 0).find(|&p| {
+        bytes.get(p + 12..p + 20).is_some_and(|e| {
+            let epoch = u64::from_le_bytes(e.try_into().expect("8 bytes"));
+            frame_at(bytes, p, epoch).is_some()
+        })
+    })
 }
 
 /// The older layout: entries appended to a file that a flush truncated.

@@ -116,9 +116,11 @@ pub struct Store {
 impl Drop for Store {
     /// The last handle of a clean close flushes the commits that only the journal holds, so
     /// that the next open has nothing to re-apply (the journal is only replayed after a crash
-    /// or a kill). Best effort: an error leaves the journal, which the next open replays.
+    /// or a kill). Best effort: an error leaves the journal, which the next open replays. An
+    /// open that failed part-way flushes nothing: its journal may not have been replayed.
     fn drop(&mut self) {
         if std::sync::Arc::strong_count(&self.journal) == 1
+            && self._seal.opened()
             && self.journal.len() > 0
             && let Err(e) = self.flush()
         {

@@ -123,9 +123,15 @@ impl Store {
             data_file: std::sync::Arc::new(data_file),
             db,
         };
-        store.check_schema()?;
+        // An upgrade flushes, which would count journaled commits as covered before they are
+        // applied: it runs after the replay (the commits were written in the older schema).
+        let upgrade = store.check_schema()?;
         store.check_generation()?;
         store.replay_journal()?;
+        if let Some(found) = upgrade {
+            store.upgrade_schema(found)?;
+        }
+        store._seal.set_opened();
         Ok(store)
     }
 
@@ -162,7 +168,9 @@ impl Store {
             .unwrap_or(0))
     }
 
-    fn check_schema(&self) -> Result<()> {
+    /// Refuses data of a newer leadq or without a schema version, and starts a new
+    /// database. Returns the schema found when it is older than this leadq's.
+    fn check_schema(&self) -> Result<Option<u32>> {
         match self.meta.get(META_SCHEMA).map_err(|e| self.sled_error(e))? {
             Some(v) => {
                 let found = <[u8; 4]>::try_from(v.as_ref())
@@ -174,17 +182,7 @@ impl Store {
                         found,
                     });
                 }
-                if found < 2 {
-                    self.index_outcomes_by_lead()?;
-                } else if found < 3 {
-                    // Schema 2 → 3: the rules admin's figures are built on their first read
-                    // (`admin_index`, off the UI thread), so only the version is recorded.
-                    self.meta
-                        .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
-                        .map_err(|e| self.sled_error(e))?;
-                    self.flush()?;
-                }
-                Ok(())
+                Ok((found < SCHEMA_VERSION).then_some(found))
             }
             None => {
                 let has_data = [
@@ -203,8 +201,23 @@ impl Store {
                     .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
                     .map_err(|e| self.sled_error(e))?;
                 self.init_admin_index()?;
-                self.flush()
+                self.flush()?;
+                Ok(None)
             }
+        }
+    }
+
+    /// Brings a database of schema `found` to this leadq's, durably.
+    fn upgrade_schema(&self, found: u32) -> Result<()> {
+        if found < 2 {
+            self.index_outcomes_by_lead()
+        } else {
+            // Schema 2 → 3: the rules admin's figures are built on their first read
+            // (`admin_index`, off the UI thread), so only the version is recorded.
+            self.meta
+                .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+                .map_err(|e| self.sled_error(e))?;
+            self.flush()
         }
     }
 
