@@ -20,6 +20,13 @@ fn entries_in(path: &Path) -> Vec<Entry> {
     read_entries(&std::fs::read(path).unwrap()).unwrap().entries
 }
 
+/// `es` framed one after another under `epoch`, then `pad` bytes of zeros (laid out).
+fn framed(es: &[Entry], epoch: u64, pad: usize) -> Vec<u8> {
+    let mut bytes: Vec<u8> = es.iter().flat_map(|e| frame(e, epoch)).collect();
+    bytes.resize(bytes.len() + pad, 0);
+    bytes
+}
+
 fn entry(generation: u64, key: &[u8], value: &[u8]) -> Entry {
     Entry {
         generation,
@@ -68,8 +75,7 @@ fn entries_of_another_epoch_past_the_last_entry_are_not_read() {
         entry(1, b"ol2", b"2"),
         entry(1, b"ol3", b"3"),
     ];
-    let mut bytes: Vec<u8> = old.iter().flat_map(|e| frame(e, 1)).collect();
-    bytes.resize(8192, 0);
+    let mut bytes = framed(&old, 1, 8192);
     let new = entry(2, b"new", b"3");
     let f = frame(&new, 2);
     assert_eq!(
@@ -108,8 +114,7 @@ fn a_damaged_entry_with_whole_ones_after_it_refuses_whatever_byte_is_hit() {
         entry(3, b"b", b"2"),
         entry(3, b"c", b"3"),
     ];
-    let mut bytes: Vec<u8> = es.iter().flat_map(|e| frame(e, 9)).collect();
-    bytes.resize(4096, 0);
+    let bytes = framed(&es, 9, 4096);
     let second = frame(&es[0], 9).len();
     // The magic, the length, the checksum, the epoch and the payload of the second entry.
     for hit in [0, 5, 9, 13, HEADER + 1] {
@@ -429,8 +434,7 @@ fn a_commit_killed_before_sled_has_it_is_completed_on_open() {
 #[test]
 fn a_damaged_first_header_refuses_the_book_instead_of_reading_as_empty() {
     let es = [entry(3, b"a", b"1"), entry(3, b"b", b"2")];
-    let mut bytes: Vec<u8> = es.iter().flat_map(|e| frame(e, 9)).collect();
-    bytes.resize(4096, 0);
+    let bytes = framed(&es, 9, 4096);
     // The magic zeroed (as a wipe would, but the rest of the header kept), or turned into
     // other bytes (read as the older layout): the whole second entry says it is damage.
     for magic in [[0u8; 4], [1, 0, 0, 0], [0x4c, 0x51, 0x4a, 0x33]] {
@@ -450,7 +454,7 @@ fn an_open_that_fails_leaves_the_journal_and_the_seal_as_they_were() {
     let (_dir, db) = flushed_book(1);
     let path = db.join(JOURNAL_FILE);
     let es = [entry(u64::MAX, b"a", b"1"), entry(u64::MAX, b"b", b"2")];
-    let mut bytes: Vec<u8> = es.iter().flat_map(|e| frame(e, 4)).collect();
+    let mut bytes = framed(&es, 4, 0);
     bytes[HEADER + 1] ^= 0xff;
     std::fs::write(&path, &bytes).unwrap();
     std::fs::remove_file(db.join(crate::store::integrity::SEAL_FILE)).unwrap();
