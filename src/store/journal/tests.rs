@@ -1,6 +1,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::format::*;
 use super::*;
 
 /// Set by a child process below to die between a commit's journal entry and sled.
