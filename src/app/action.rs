@@ -325,7 +325,8 @@ pub enum Effect {
 /// The book as the console needs it, read by the worker.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BookData {
-    pub leads: Vec<Lead>,
+    /// Every lead, kept as stored (see [`super::book::Leads`]).
+    pub leads: super::book::Leads,
     pub catalog: OutcomeCatalog,
     pub pipeline: Pipeline,
     /// Ranks at the last look, for the movement column.

@@ -204,7 +204,7 @@ fn a_draft_that_only_moves_weights_is_previewed_and_published_in_place_as_the_da
         .build_index(&store.scorecard().unwrap(), Default::default(), NOW)
         .unwrap();
     let live = &app.scoring.as_ref().unwrap().index;
-    for lead in &app.book.leads {
+    for lead in app.book.leads.iter() {
         let (a, b) = (live.logit(lead.id).unwrap(), stored.logit(lead.id).unwrap());
         assert!(
             (a - b).abs() < 1e-9,

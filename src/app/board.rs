@@ -130,7 +130,7 @@ impl BoardState {
                 }
             }
             None => {
-                for lead in &book.leads {
+                for lead in book.leads.iter() {
                     if let Some(i) = self.column_of(&lead.stage) {
                         let c = &mut self.columns[i];
                         c.count += 1;
@@ -267,7 +267,7 @@ fn fetch(
                 account: sanitize(&lead.account).into_owned(),
                 deal_value: lead.deal_value,
                 days_in_stage: (now - lead.stage_entered).max(0) / DAY,
-                stale: is_stale(last_touch(lead, last_activity), column.rot_days, now),
+                stale: is_stale(last_touch(&lead, last_activity), column.rot_days, now),
             })
         })
         .collect();

@@ -118,7 +118,7 @@ fn moving_a_card_right_changes_its_stage_and_undo_restores_it() {
         &mut app,
         Action::StageMoveUndone(Box::new((mv, before.clone()))),
     );
-    assert_eq!(app.book.lead(id).unwrap(), &before);
+    assert_eq!(app.book.lead(id).unwrap(), before);
     assert_eq!(app.board.columns[0].count, 8);
     assert_eq!(app.board.columns[1].count, 0);
     assert_eq!(app.board.last_activity.get(&id), None);

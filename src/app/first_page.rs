@@ -64,10 +64,7 @@ pub fn capture(app: &App) -> Option<FirstPage> {
             account: r.account.clone(),
             stage: r.stage.clone(),
             owner: r.owner.clone(),
-            due: book
-                .lead(r.id)
-                .and_then(|l| l.next_action.as_ref())
-                .map(|n| n.due),
+            due: book.lead(r.id).and_then(|l| l.next_action).map(|n| n.due),
             top_reason: r.top_reason.clone(),
         })
         .collect();

@@ -271,7 +271,9 @@ impl QueueState {
                 let eod = end_of_day(now);
                 self.queue_len = book.leads.len();
                 self.window = (0..book.leads.len())
-                    .filter(|&i| self.filter.accepts(&book.leads[i], me, eod))
+                    .filter(|&i| {
+                        (book.lead_at(i)).is_some_and(|l| self.filter.accepts(&l, me, eod))
+                    })
                     .collect();
                 self.priority = vec![None; self.window.len()];
                 self.window_start = 0;
@@ -427,7 +429,7 @@ impl QueueState {
         if gap > WINDOW_MARGIN {
             return None;
         }
-        Some((pos, book.leads[self.at(pos)?].id))
+        Some((pos, book.id_at(self.at(pos)?)?))
     }
 
     fn set_window(&mut self, book: &Book, start: usize, entries: Vec<QueueEntry>) {
@@ -496,12 +498,12 @@ impl QueueState {
 
     /// The selected lead's id.
     pub fn selected_id(&self, book: &Book) -> Option<LeadId> {
-        self.at(self.selected).map(|i| book.leads[i].id)
+        self.at(self.selected).and_then(|i| book.id_at(i))
     }
 
     /// The lead at `pos` of the filtered queue, when fetched.
     pub fn id_at(&self, book: &Book, pos: usize) -> Option<LeadId> {
-        self.at(pos).map(|i| book.leads[i].id)
+        self.at(pos).and_then(|i| book.id_at(i))
     }
 
     /// Moves the selection by `delta` rows, clamped.
@@ -540,7 +542,7 @@ impl QueueState {
             // queue: asked of the index for the rows on screen not asked before.
             let missing: Vec<LeadId> = positions
                 .iter()
-                .map(|&p| book.leads[self.at(p).expect("fetched")].id)
+                .filter_map(|&p| book.id_at(self.at(p)?))
                 .filter(|id| !self.ranks.contains_key(id))
                 .collect();
             if !missing.is_empty() {
@@ -554,12 +556,19 @@ impl QueueState {
         }
         self.page = positions
             .into_iter()
-            .map(|pos| self.row(book, scoring, pos, now))
+            .filter_map(|pos| self.row(book, scoring, pos, now))
             .collect();
     }
 
-    fn row(&self, book: &Book, scoring: Option<&Scoring>, pos: usize, now: Timestamp) -> QueueRow {
-        let lead = &book.leads[self.at(pos).expect("fetched")];
+    /// The row at `pos`, decoding its lead (the rows on screen, not the whole queue).
+    fn row(
+        &self,
+        book: &Book,
+        scoring: Option<&Scoring>,
+        pos: usize,
+        now: Timestamp,
+    ) -> Option<QueueRow> {
+        let lead = book.lead_at(self.at(pos)?)?;
         let rank = if self.filter.is_empty() || scoring.is_none() {
             pos as u32 + 1
         } else {
@@ -574,7 +583,7 @@ impl QueueState {
             Some(_) => Movement::Same,
         };
         let (next_action, due) = due_words(lead.next_action.as_ref().map(|n| n.due), now);
-        QueueRow {
+        Some(QueueRow {
             id: lead.id,
             rank,
             movement,
@@ -585,8 +594,8 @@ impl QueueState {
             owner: sanitize(&lead.owner).into_owned(),
             next_action,
             due,
-            top_reason: scoring.and_then(|s| s.top_reason(lead)),
-        }
+            top_reason: scoring.and_then(|s| s.top_reason(&lead)),
+        })
     }
 }
 
@@ -606,12 +615,10 @@ pub fn last_look(
             .enumerate()
             .map(|(pos, e)| (e.id, pos as u32 + 1))
             .collect(),
-        None => book
-            .leads
-            .iter()
-            .take(max)
+        None => (0..book.leads.len().min(max))
+            .filter_map(|i| book.id_at(i))
             .enumerate()
-            .map(|(pos, l)| (l.id, pos as u32 + 1))
+            .map(|(pos, id)| (id, pos as u32 + 1))
             .collect(),
     }
 }

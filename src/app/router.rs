@@ -70,7 +70,9 @@ pub(super) fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                         app.overlay = Some(Overlay::Search(search));
                         return vec![];
                     };
-                    let id = app.book.leads[hit.index].id;
+                    let Some(id) = app.book.id_at(hit.index) else {
+                        return vec![];
+                    };
                     if app.queue.select_lead(
                         &app.book,
                         app.scoring.as_ref(),

@@ -54,7 +54,7 @@ impl Scoring {
         for id in self.index.refresh(&self.card, now) {
             if let Some(lead) = book.lead(id) {
                 let signals = self.index.signals(id).cloned().unwrap_or_default();
-                self.index.upsert(&self.card, lead, signals);
+                self.index.upsert(&self.card, &lead, signals);
             }
         }
     }

@@ -55,7 +55,7 @@ impl SearchState {
                 let at = book.index_of(hit.id)?;
                 Some(SearchHit {
                     index: at,
-                    text: super::book::search_text(&book.leads[at]),
+                    text: super::book::search_text(&book.lead_at(at)?),
                     score: hit.score,
                     matched: index
                         .search_text_of(hit.id)

@@ -48,7 +48,7 @@ pub(crate) fn book_data(leads: Vec<Lead>, last_look: Vec<(LeadId, u32)>) -> Book
     let pipeline = Pipeline::default();
     let scoring = Scoring::build(Scorecard::new(rules, None), &leads, &pipeline, NOW);
     BookData {
-        leads,
+        leads: leads.into(),
         pipeline,
         last_look,
         label: "book.db".into(),
@@ -360,7 +360,7 @@ fn search_narrows_incrementally_and_opens_the_lead() {
         "a grown query only filters previous matches"
     );
     assert!(matched >= 10);
-    let first = &app.book.leads[s.hits[0].index];
+    let first = app.book.lead_at(s.hits[0].index).unwrap();
     assert!(first.name.starts_with("Aiko"), "{}", first.name);
     assert_eq!(s.hits[0].matched.len(), 4);
     key(&mut app, KeyCode::Backspace);
@@ -373,7 +373,7 @@ fn search_narrows_incrementally_and_opens_the_lead() {
     let Some(Overlay::Search(s)) = &app.overlay else {
         panic!()
     };
-    let want = app.book.leads[s.hits[1].index].id;
+    let want = app.book.id_at(s.hits[1].index).unwrap();
     let effects = key(&mut app, KeyCode::Enter);
     assert_eq!(effects, vec![Effect::LoadDetail(want)]);
     assert_eq!(app.screen, Screen::Detail);

@@ -237,7 +237,7 @@ fn apply_stored(app: &mut App, lead: crate::core::model::Lead, from: &str, to: &
             .and_then(|s| s.index.entry(id, now))
             .map(|e| e.priority.probability)
     };
-    if let Some(old) = app.book.lead(lead.id).cloned() {
+    if let Some(old) = app.book.lead(lead.id) {
         let p = p_of(app, old.id);
         app.board.account_for(&old, p, -1.0);
     }

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
+use super::book::Leads;
 use super::run::{Incoming, LAST_LOOK_KEY, clock};
 use super::scoring::Scoring;
 use super::{Action, BookData, Effect};
-use crate::core::model::Timestamp;
+use crate::core::model::{Lead, Timestamp};
 use crate::core::priority::PriorityConfig;
 use crate::store::{Store, StoreError};
 
@@ -275,18 +276,21 @@ pub fn read_book(
     // activity (for stale cards on the board).
     let rows = store.lead_count_bound()?;
     // Room up front when the memory is there (a refused reservation only means growing).
-    let (mut leads, mut last_activity) = (Vec::new(), Vec::new());
-    let _ = leads.try_reserve_exact(rows);
+    let (mut leads, mut last_activity) = (Leads::default(), Vec::new());
+    // Untouched room costs no resident memory; a demo lead is about 200 bytes encoded.
+    leads.reserve(rows, 256);
     let _ = last_activity.try_reserve_exact(rows);
-    let index = store.build_index_with(&card, PriorityConfig::default(), now, |lead, newest| {
+    let visit = |lead: Lead, value: &[u8], newest: Option<Timestamp>| {
         if let Some(at) = newest {
             last_activity.push((lead.id, at));
         }
-        leads.push(lead);
+        // Kept as stored, not decoded: see `Leads`.
+        leads.push_encoded(&lead, value);
         if leads.len().is_multiple_of(LOAD_PROGRESS_LEADS) {
             progress(leads.len(), rows);
         }
-    })?;
+    };
+    let index = store.build_index_with(&card, PriorityConfig::default(), now, visit)?;
     // After the pass, not before: from sled's first transaction on, every read takes a lock.
     store.warm_commits()?;
     Ok(BookData {

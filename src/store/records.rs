@@ -106,6 +106,17 @@ impl Store {
         self.iter_values(&self.leads, self.leads.iter())
     }
 
+    /// [`Store::leads`], each with its value as stored: for a reader that keeps the leads
+    /// encoded (the console's book) without encoding each one again.
+    pub fn leads_with_values(&self) -> impl Iterator<Item = Result<(Lead, sled::IVec)>> + '_ {
+        self.leads.iter().map(move |item| {
+            self.check_closing()?;
+            let (k, v) = item.map_err(|e| self.sled_error(e))?;
+            let lead = codec::decode(&v).map_err(|e| self.decode_error(&self.leads, &k, e))?;
+            Ok((lead, v))
+        })
+    }
+
     /// At least the number of leads, without a pass over them: the highest lead id (ids are
     /// handed out from 1 up, and no lead is deleted), capped at 20 million. Room to reserve
     /// before reading every lead.

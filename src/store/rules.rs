@@ -219,18 +219,18 @@ impl Store {
         cfg: PriorityConfig,
         now: Timestamp,
     ) -> Result<LeadIndex, StoreError> {
-        self.build_index_with(card, cfg, now, |_, _| ())
+        self.build_index_with(card, cfg, now, |_, _, _| ())
     }
 
-    /// [`Store::build_index`], handing each lead and the time of its newest activity (of
-    /// any kind) to `visit` as the one pass over leads and activities reads them: a caller
-    /// that also keeps the leads does not read the book twice.
+    /// [`Store::build_index`], handing each lead, its value as stored and the time of its
+    /// newest activity (of any kind) to `visit` as the one pass over leads and activities
+    /// reads them: a caller that also keeps the leads does not read the book twice.
     pub fn build_index_with(
         &self,
         card: &Scorecard,
         cfg: PriorityConfig,
         now: Timestamp,
-        mut visit: impl FnMut(Lead, Option<Timestamp>),
+        mut visit: impl FnMut(Lead, &[u8], Option<Timestamp>),
     ) -> Result<LeadIndex, StoreError> {
         let mut index = LeadIndex::new(card, &self.pipeline()?, cfg, now);
         index.reserve(self.lead_count_bound()?);
@@ -271,8 +271,8 @@ impl Store {
                 send(&mut batch);
             });
             let mut runs = rx.into_iter().flatten().peekable();
-            for lead in self.leads() {
-                let lead = lead?;
+            for lead in self.leads_with_values() {
+                let (lead, value) = lead?;
                 let mut found = None;
                 while let Some(next) = runs.peek() {
                     match next {
@@ -291,7 +291,7 @@ impl Store {
                     (r.signals, Some(r.newest))
                 });
                 index.upsert(card, &lead, signals);
-                visit(lead, newest);
+                visit(lead, &value, newest);
             }
             Ok(index)
         })
@@ -474,7 +474,9 @@ kind = "engagement"
         let card = store.scorecard().unwrap();
         let mut newest = Vec::new();
         let index = store
-            .build_index_with(&card, PriorityConfig::default(), NOW, |lead, at| {
+            .build_index_with(&card, PriorityConfig::default(), NOW, |lead, value, at| {
+                // The value handed over is the lead as stored.
+                assert_eq!(crate::store::codec::decode::<Lead>(value).unwrap(), lead);
                 newest.push((lead.id, at))
             })
             .unwrap();

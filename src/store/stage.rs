@@ -175,7 +175,7 @@ mod tests {
         let mut newest = Vec::new();
         let card = store.scorecard().unwrap();
         store
-            .build_index_with(&card, Default::default(), 5_000, |l, at| {
+            .build_index_with(&card, Default::default(), 5_000, |l, _, at| {
                 newest.push((l.id, at))
             })
             .unwrap();

@@ -93,7 +93,7 @@ fn why_line<'a>(row: &'a QueueRow, app: &'a App, theme: &Theme) -> Line<'a> {
             let note = app
                 .book
                 .lead(row.id)
-                .and_then(|l| l.next_action.as_ref())
+                .and_then(|l| l.next_action)
                 .map(|n| sanitize(&n.note).into_owned());
             match note {
                 Some(note) => {
