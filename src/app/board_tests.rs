@@ -107,7 +107,7 @@ fn moving_a_card_right_changes_its_stage_and_undo_restores_it() {
     assert_eq!(app.board.columns[1].count, 1);
     assert_eq!(app.board.columns[1].cards[0].id, id);
     assert!(!app.board.columns[0].cards.iter().any(|c| c.id == id));
-    assert_eq!(app.board.last_activity.get(&id), Some(&NOW));
+    assert_eq!(app.board.last_activity.get(id), Some(NOW));
     assert!(app.toast.as_ref().unwrap().text.contains("New → Contacted"));
 
     assert_eq!(
@@ -121,7 +121,7 @@ fn moving_a_card_right_changes_its_stage_and_undo_restores_it() {
     assert_eq!(app.book.lead(id).unwrap(), before);
     assert_eq!(app.board.columns[0].count, 8);
     assert_eq!(app.board.columns[1].count, 0);
-    assert_eq!(app.board.last_activity.get(&id), None);
+    assert_eq!(app.board.last_activity.get(id), None);
     assert!(app.board.undo.is_empty());
     assert!(press(&mut app, 'u').is_empty(), "nothing left to undo");
 }
@@ -290,4 +290,23 @@ fn the_board_is_laid_out_as_the_book_loads_and_again_in_an_idle_second_after_a_c
     let (w, h, now) = (app.width, app.height, app.now);
     app.board.layout(&app.book, app.scoring.as_ref(), w, h, now);
     assert_eq!(app.board.columns, warmed);
+}
+
+/// The newest activity per lead answers the same whatever order the load handed it over
+/// in, and a move on a lead with no activity yet adds it where it belongs.
+#[test]
+fn newest_activities_are_found_in_any_load_order() {
+    use super::board::LastActivity;
+    let mut last = LastActivity::new(vec![(9, 90), (2, 20), (5, 50)]);
+    assert_eq!(
+        [2, 5, 9, 7].map(|id| last.get(id)),
+        [Some(20), Some(50), Some(90), None]
+    );
+    assert_eq!(last.insert(7, 70), None);
+    assert_eq!(last.insert(5, 55), Some(50));
+    assert_eq!(last.get(7), Some(70));
+    assert_eq!(last.get(5), Some(55));
+    assert_eq!(last.remove(7), Some(70));
+    assert_eq!(last.remove(7), None);
+    assert_eq!(last.get(9), Some(90));
 }

@@ -20,6 +20,8 @@ pub(super) fn on_book_loaded(app: &mut App, mut data: Box<BookData>) -> Vec<Effe
         Default::default()
     };
     app.scoring = data.scoring.take();
+    app.board.last_activity =
+        super::board::LastActivity::new(std::mem::take(&mut data.last_activity));
     app.queue = QueueState {
         baseline: data.last_look.iter().copied().collect(),
         filter,

@@ -16,8 +16,7 @@ pub(super) fn intercept(app: &mut App, action: &Action) -> Option<Vec<Effect>> {
             refresh(app);
             Some(vec![])
         }
-        Action::BookLoaded(data) => {
-            app.board.last_activity = data.last_activity.iter().copied().collect();
+        Action::BookLoaded(_) => {
             app.board.stale = true;
             app.accounts.stale = true;
             app.detail_from = None;
@@ -209,7 +208,7 @@ pub(super) fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 let (_, before) = app.board.undo.remove(pos);
                 match before {
                     Some(t) => app.board.last_activity.insert(lead.id, t),
-                    None => app.board.last_activity.remove(&lead.id),
+                    None => app.board.last_activity.remove(lead.id),
                 };
             }
             app.toast(
