@@ -63,7 +63,7 @@ fn main() -> anyhow::Result<()> {
             let t = Instant::now();
             let (leads, _) = store.raw_scan("leads")?;
             report("open, read every lead (raw)", leads, t);
-            for tree in ["activities", "outcomes", "weights"] {
+            for tree in ["timelines", "outcomes", "weights"] {
                 let t = Instant::now();
                 let (n, bytes) = store.raw_scan(tree)?;
                 report(

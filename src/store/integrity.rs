@@ -236,7 +236,7 @@ fn check_copy(path: &Path, _lock: &File) -> Result<()> {
     let _ = std::fs::remove_dir_all(&copy); // left by a process killed while checking
     let result = copy_database(path, &copy)
         .map_err(io_err)
-        .and_then(|()| Store::open_unchecked(&copy).map(drop))
+        .and_then(|()| Store::open_for_check(&copy).map(drop))
         .map_err(|e| renamed(e, &copy, path));
     let removed = std::fs::remove_dir_all(&copy);
     result?;

@@ -53,20 +53,25 @@ const CHUNK: u64 = 1 << 20;
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TreeId {
     Leads,
+    /// One record per activity, before schema 4: only in journals an older leadq wrote,
+    /// replayed before the book's upgrade moves them into [`TreeId::Timelines`].
     Activities,
     Weights,
     Outcomes,
     LeadOutcomes,
     Meta,
+    /// One record per lead: its whole timeline (schema 4).
+    Timelines,
 }
 
-const TREES: [TreeId; 6] = [
+const TREES: [TreeId; 7] = [
     TreeId::Leads,
     TreeId::Activities,
     TreeId::Weights,
     TreeId::Outcomes,
     TreeId::LeadOutcomes,
     TreeId::Meta,
+    TreeId::Timelines,
 ];
 
 /// One change of a commit. Applying the same operation twice leaves what applying it once
@@ -311,6 +316,7 @@ impl Store {
         match t {
             TreeId::Leads => &self.leads,
             TreeId::Activities => &self.activities,
+            TreeId::Timelines => &self.timelines,
             TreeId::Weights => &self.weights,
             TreeId::Outcomes => &self.outcomes,
             TreeId::LeadOutcomes => &self.lead_outcomes,

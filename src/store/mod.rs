@@ -31,7 +31,7 @@ use crate::core::model::{LeadId, Pipeline, Timestamp};
 use crate::core::outcome::{OutcomeCatalog, OutcomeRecord};
 
 /// The schema this build writes. Opening a database with a larger one is refused.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 const META_SCHEMA: &[u8] = b"schema_version";
 /// Counts durable flushes; mirrored in [`GENERATION_FILE`] to detect lost writes.
@@ -90,8 +90,14 @@ pub struct Store {
     /// Normalised email → lead id (big-endian).
     pub(crate) emails: sled::Tree,
     pub(crate) accounts: sled::Tree,
-    /// Key: lead id ++ time ++ sequence, all big-endian.
+    /// Before schema 4, one record per activity (key: lead id ++ time ++ sequence, all
+    /// big-endian); emptied by the upgrade to schema 4, read only to replay an older
+    /// journal and by that upgrade.
     pub(crate) activities: sled::Tree,
+    /// Key: lead id (big-endian); value: the lead's activities, oldest first (schema 4).
+    /// One record per lead instead of one per activity: sled keeps a few hundred bytes of
+    /// memory per page of up to 16 records, whatever their size.
+    pub(crate) timelines: sled::Tree,
     pub(crate) rules: sled::Tree,
     #[allow(dead_code)] // filled by learning (weights and their history)
     pub(crate) weights: sled::Tree,

@@ -2,23 +2,20 @@
 //! timelines and logged outcomes.
 
 use super::journal::{Op, TreeId};
-use super::{META_NEXT_OUTCOME, Result, Store, StoreError, codec, lead_outcome_key, time_key};
+use super::{META_NEXT_OUTCOME, Result, Store, StoreError, codec, lead_outcome_key};
 use crate::core::model::{Account, Activity, Lead, LeadId, normalise_email};
 use crate::core::outcome::OutcomeRecord;
 use crate::store::learning::LearningWrite;
 
-/// The counter behind [`Store::committed_activity_keys`].
-const META_NEXT_ACTIVITY: &[u8] = b"next_activity_seq";
-/// Set in the numbers of activities written by journaled commits.
-const COMMITTED_ACTIVITY: u64 = 1 << 63;
-
-/// An activity's key: lead, time, then a number unique among the lead's activities.
-fn activity_key(a: &Activity, seq: u64) -> [u8; 24] {
-    let mut key = [0u8; 24];
-    key[..8].copy_from_slice(&a.lead.to_be_bytes());
-    key[8..16].copy_from_slice(&time_key(a.at));
-    key[16..].copy_from_slice(&seq.to_be_bytes());
-    key
+/// Takes the newest activity equal to `a` out of a timeline; false when there is none.
+fn take_newest(acts: &mut Vec<Activity>, a: &Activity) -> bool {
+    match acts.iter().rposition(|x| x == a) {
+        Some(i) => {
+            acts.remove(i);
+            true
+        }
+        None => false,
+    }
 }
 
 impl Store {
@@ -179,93 +176,102 @@ impl Store {
             .map_err(|e| self.sled_error(e))
     }
 
-    /// A fresh key for an activity written outside a journaled commit (a bulk write that a
-    /// flush makes durable), from sled's id generator.
-    pub(crate) fn new_activity_key(&self, a: &Activity) -> Result<[u8; 24]> {
-        let seq = self.db.generate_id().map_err(|e| self.sled_error(e))?;
-        Ok(activity_key(a, seq))
-    }
-
-    /// Keys for the activities a journaled commit adds, and the operation the commit must
-    /// carry so that a replay never lets these numbers be handed out again.
-    ///
-    /// Not sled's id generator: after a kill it can hand out ids an earlier process already
-    /// used, and an activity of the same lead in the same second then took the earlier one's
-    /// key — a replayed commit overwrote a later one's timeline entry. These numbers come
-    /// from a counter the commits themselves raise (as outcome numbers do), with the top bit
-    /// set so they never meet the generator's.
-    pub(crate) fn committed_activity_keys(
-        &self,
-        activities: &[Activity],
-    ) -> Result<(Vec<[u8; 24]>, Op)> {
-        let n = activities.len() as u64;
-        let first = self.next_counter(META_NEXT_ACTIVITY, n)?;
-        let keys = activities
-            .iter()
-            .zip(first..)
-            .map(|(a, seq)| activity_key(a, COMMITTED_ACTIVITY | seq))
-            .collect();
-        let raise = Op::AtLeast {
-            tree: TreeId::Meta,
-            key: META_NEXT_ACTIVITY.to_vec(),
-            value: first + n,
-        };
-        Ok((keys, raise))
-    }
-
-    pub fn add_activity(&self, a: &Activity) -> Result<()> {
-        let key = self.new_activity_key(a)?;
-        self.put_value(&self.activities, &key, a)
-    }
-
-    /// Writes many activities at once (demo); see [`Store::insert_leads`].
-    pub fn insert_activities(&self, activities: &[Activity]) -> Result<()> {
-        for a in activities {
-            self.activities
-                .insert(self.new_activity_key(a)?, codec::encode(a))
-                .map_err(|e| self.sled_error(e))?;
-        }
-        Ok(())
-    }
-
-    /// A lead's activity, oldest first.
+    /// A lead's activities, oldest first (an empty timeline when it has none).
     pub fn activities_of(&self, lead: LeadId) -> Result<Vec<Activity>> {
-        self.iter_values(
-            &self.activities,
-            self.activities.scan_prefix(lead.to_be_bytes()),
-        )
-        .collect()
+        Ok(self
+            .get_value(&self.timelines, &lead.to_be_bytes())?
+            .unwrap_or_default())
+    }
+
+    /// Every lead's timeline in lead id order, each oldest first: one record per lead.
+    pub fn timelines(&self) -> impl Iterator<Item = Result<(LeadId, Vec<Activity>)>> + '_ {
+        self.timelines.iter().map(move |item| {
+            self.check_closing()?;
+            let (k, v) = item.map_err(|e| self.sled_error(e))?;
+            let lead = <[u8; 8]>::try_from(k.as_ref())
+                .map(u64::from_be_bytes)
+                .map_err(|_| self.corrupt("timelines", "a key is not a lead id"))?;
+            let acts = codec::decode(&v).map_err(|e| self.decode_error(&self.timelines, &k, e))?;
+            Ok((lead, acts))
+        })
     }
 
     /// All activity, grouped by lead, each lead's oldest first.
     pub fn activities(&self) -> impl Iterator<Item = Result<Activity>> + '_ {
-        self.iter_values(&self.activities, self.activities.iter())
+        self.timelines().flat_map(|t| match t {
+            Ok((_, acts)) => acts.into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) => vec![Err(e)],
+        })
     }
 
-    /// The key of the newest stored activity equal to `a`.
-    pub(crate) fn activity_key_of(&self, a: &Activity) -> Result<Option<sled::IVec>> {
-        let mut prefix = a.lead.to_be_bytes().to_vec();
-        prefix.extend_from_slice(&time_key(a.at));
-        for item in self.activities.scan_prefix(&prefix).rev() {
-            let (k, v) = item.map_err(|e| self.sled_error(e))?;
-            let stored: Activity =
-                codec::decode(&v).map_err(|e| self.decode_error(&self.activities, &k, e))?;
-            if &stored == a {
-                return Ok(Some(k));
+    pub fn add_activity(&self, a: &Activity) -> Result<()> {
+        self.insert_activities(std::slice::from_ref(a))
+    }
+
+    /// Writes many activities at once (demo); see [`Store::insert_leads`]. Each lead's
+    /// timeline is read, added to and written back once.
+    pub fn insert_activities(&self, activities: &[Activity]) -> Result<()> {
+        for op in self.timeline_ops(activities, &[])? {
+            if let Op::Put { key, value, .. } = op {
+                self.timelines
+                    .insert(key, value)
+                    .map_err(|e| self.sled_error(e))?;
             }
         }
-        Ok(None)
+        Ok(())
     }
 
     /// Removes the newest activity equal to `a`; false when there is none.
     pub fn remove_activity(&self, a: &Activity) -> Result<bool> {
-        match self.activity_key_of(a)? {
-            Some(k) => {
-                self.activities.remove(k).map_err(|e| self.sled_error(e))?;
-                Ok(true)
-            }
-            None => Ok(false),
+        let mut acts = self.activities_of(a.lead)?;
+        if !take_newest(&mut acts, a) {
+            return Ok(false);
         }
+        let key = a.lead.to_be_bytes();
+        if acts.is_empty() {
+            self.timelines.remove(key).map(drop)
+        } else {
+            self.timelines.insert(key, codec::encode(&acts)).map(drop)
+        }
+        .map_err(|e| self.sled_error(e))?;
+        Ok(true)
+    }
+
+    /// The operations that add `add` to their leads' timelines and take from them the
+    /// newest activity equal to each of `remove` (one missing is skipped): each touched
+    /// timeline written whole, as it will be, so that replaying the commit again changes
+    /// nothing. Read before the commit; the console's one writer makes its commits one
+    /// after another, so a timeline cannot change in between.
+    pub(crate) fn timeline_ops(&self, add: &[Activity], remove: &[Activity]) -> Result<Vec<Op>> {
+        let mut leads: Vec<LeadId> = add.iter().chain(remove).map(|a| a.lead).collect();
+        leads.sort_unstable();
+        leads.dedup();
+        let mut ops = Vec::with_capacity(leads.len());
+        for lead in leads {
+            let mut acts = self.activities_of(lead)?;
+            for a in remove.iter().filter(|a| a.lead == lead) {
+                take_newest(&mut acts, a);
+            }
+            for a in add.iter().filter(|a| a.lead == lead) {
+                // After every activity at the same time or earlier: the order they happened.
+                let at = acts.partition_point(|x| x.at <= a.at);
+                acts.insert(at, a.clone());
+            }
+            let key = lead.to_be_bytes().to_vec();
+            ops.push(if acts.is_empty() {
+                Op::Remove {
+                    tree: TreeId::Timelines,
+                    key,
+                }
+            } else {
+                Op::Put {
+                    tree: TreeId::Timelines,
+                    key,
+                    value: codec::encode(&acts),
+                }
+            });
+        }
+        Ok(ops)
     }
 
     // ----- outcomes -----

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::index::LeadIndex;
-use crate::core::model::{ActivityKind, Lead, LeadId, Timestamp};
+use crate::core::model::{Activity, Lead, LeadId, Timestamp};
 use crate::core::priority::PriorityConfig;
 use crate::core::rules::{DEFAULT_RULES, RuleFileError, RuleIds, RuleSet};
 use crate::core::scorecard::Scorecard;
@@ -234,41 +234,28 @@ impl Store {
     ) -> Result<LeadIndex, StoreError> {
         let mut index = LeadIndex::new(card, &self.pipeline()?, cfg, now);
         index.reserve(self.lead_count_bound()?);
-        // Two cores, two halves: a second thread reads and decodes the activities (8–9 per
-        // lead in a demo book: the larger read) and sums each lead's signals, while this one
-        // reads the leads and scores them. Activities are keyed by lead id first, like leads,
-        // so each lead's are one run of the tree, handed over in order.
+        // Two cores, two halves: a second thread reads and decodes the timelines (8–9
+        // activities per lead in a demo book: the larger read) and sums each lead's signals,
+        // while this one reads the leads and scores them. Timelines are keyed by lead id,
+        // like leads, so they are handed over in the order the leads are read.
         std::thread::scope(|scope| {
             let (tx, rx) =
                 std::sync::mpsc::sync_channel::<Vec<Result<LeadActivity, StoreError>>>(8);
             scope.spawn(move || {
                 let mut batch = Vec::with_capacity(ACTIVITY_BATCH);
-                let mut run: Option<(LeadId, Vec<_>, Timestamp)> = None;
-                let send = |batch: &mut Vec<_>| tx.send(std::mem::take(batch)).is_ok();
-                for a in self.activities() {
-                    let a = match a {
-                        Ok(a) => a,
-                        Err(e) => {
-                            batch.extend(run.take().map(LeadActivity::of));
-                            batch.push(Err(e));
-                            send(&mut batch);
-                            return;
-                        }
-                    };
-                    if run.as_ref().is_some_and(|(lead, ..)| *lead != a.lead) {
-                        batch.extend(run.take().map(LeadActivity::of));
-                        if batch.len() >= ACTIVITY_BATCH && !send(&mut batch) {
-                            return; // the reader of leads stopped (an error, or done)
-                        }
+                for timeline in self.timelines() {
+                    let failed = timeline.is_err();
+                    batch.push(timeline.map(LeadActivity::of));
+                    if failed {
+                        let _ = tx.send(batch);
+                        return;
                     }
-                    let (_, events, newest) = run.get_or_insert((a.lead, Vec::new(), a.at));
-                    *newest = (*newest).max(a.at);
-                    if let ActivityKind::Signal(s) = a.kind {
-                        events.push((s, a.at));
+                    if batch.len() >= ACTIVITY_BATCH && tx.send(std::mem::take(&mut batch)).is_err()
+                    {
+                        return; // the reader of leads stopped (an error, or done)
                     }
                 }
-                batch.extend(run.take().map(LeadActivity::of));
-                send(&mut batch);
+                let _ = tx.send(batch);
             });
             let mut runs = rx.into_iter().flatten().peekable();
             for lead in self.leads_with_values() {
@@ -288,7 +275,7 @@ impl Store {
                     }
                 }
                 let (signals, newest) = found.map_or((SignalSummary::default(), None), |r| {
-                    (r.signals, Some(r.newest))
+                    (r.signals, (r.newest != i64::MIN).then_some(r.newest))
                 });
                 index.upsert(card, &lead, signals);
                 visit(lead, &value, newest);
@@ -309,24 +296,19 @@ struct LeadActivity {
 }
 
 impl LeadActivity {
-    fn of(
-        (lead, events, newest): (
-            LeadId,
-            Vec<(crate::core::model::Signal, Timestamp)>,
-            Timestamp,
-        ),
-    ) -> Result<LeadActivity, StoreError> {
-        Ok(LeadActivity {
+    fn of((lead, activities): (LeadId, Vec<Activity>)) -> LeadActivity {
+        LeadActivity {
             lead,
-            signals: SignalSummary::from_events(events),
-            newest,
-        })
+            signals: SignalSummary::from_activities(&activities),
+            newest: activities.iter().map(|a| a.at).max().unwrap_or(i64::MIN),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::model::ActivityKind;
     use crate::core::weights::weight_from_points;
 
     const NOW: Timestamp = 1_795_651_200;

@@ -82,14 +82,8 @@ pub fn move_stage(
     };
     lead.stage = to;
     lead.stage_entered = now;
-    let activity = mv.activity();
-    let (keys, raise) = store.committed_activity_keys(std::slice::from_ref(&activity))?;
-    write(
-        store,
-        &lead,
-        Some((keys[0].to_vec(), codec::encode(&activity), raise)),
-        None,
-    )?;
+    let timeline = store.timeline_ops(&[mv.activity()], &[])?;
+    write(store, &lead, timeline)?;
     Ok((mv, lead))
 }
 
@@ -106,38 +100,19 @@ pub fn undo_stage_move(store: &Store, mv: &StageMove) -> Result<Lead, StageError
     }
     lead.stage = mv.from.clone();
     lead.stage_entered = mv.from_entered;
-    // Found before the transaction: scans are not transactional in sled 0.34.
-    let remove = store.activity_key_of(&mv.activity())?;
-    write(store, &lead, None, remove)?;
+    let timeline = store.timeline_ops(&[], &[mv.activity()])?;
+    write(store, &lead, timeline)?;
     Ok(lead)
 }
 
 /// The lead and its activity change in one commit, durable through the journal.
-fn write(
-    store: &Store,
-    lead: &Lead,
-    add: Option<(Vec<u8>, Vec<u8>, Op)>,
-    remove: Option<sled::IVec>,
-) -> Result<(), StoreError> {
+fn write(store: &Store, lead: &Lead, timeline: Vec<Op>) -> Result<(), StoreError> {
     let mut ops = vec![Op::Put {
         tree: TreeId::Leads,
         key: lead.id.to_be_bytes().to_vec(),
         value: codec::encode(lead),
     }];
-    if let Some((key, value, raise)) = add {
-        ops.push(Op::Put {
-            tree: TreeId::Activities,
-            key,
-            value,
-        });
-        ops.push(raise);
-    }
-    if let Some(k) = remove {
-        ops.push(Op::Remove {
-            tree: TreeId::Activities,
-            key: k.to_vec(),
-        });
-    }
+    ops.extend(timeline);
     store.commit(ops)
 }
 

@@ -319,6 +319,77 @@ fn a_schema_1_book_gets_its_outcomes_indexed_by_lead_on_open() {
     assert_eq!(schema.as_ref(), &SCHEMA_VERSION.to_be_bytes());
 }
 
+/// A schema 3 book keeps one record per activity: opening it moves each lead's into one
+/// timeline record, oldest first with activities of the same second in the order they were
+/// written, drops the old records, and reads back exactly what the old book held — also
+/// when an earlier upgrade was stopped part-way and left timelines behind.
+#[test]
+fn a_schema_3_book_gets_its_activities_moved_into_timelines_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let act = |lead, at, detail: &str| Activity {
+        lead,
+        at,
+        kind: ActivityKind::Signal(Signal::WebVisit),
+        detail: detail.into(),
+    };
+    let old_key = |a: &Activity, seq: u64| {
+        let mut k = a.lead.to_be_bytes().to_vec();
+        k.extend_from_slice(&time_key(a.at));
+        k.extend_from_slice(&seq.to_be_bytes());
+        k
+    };
+    // Lead 1 has two activities in one second (seq 9 written before seq 1 << 63 + 2).
+    let old = [
+        (act(1, -5, "a"), 3),
+        (act(1, 100, "b"), 9),
+        (act(1, 100, "c"), (1 << 63) + 2),
+        (act(2, 300, "d"), 4),
+        (act(70_000, 1, "e"), 5),
+    ];
+    {
+        let store = Store::open(&path).unwrap();
+        store
+            .insert_leads(&[lead(1, "a@x.io"), lead(2, "b@x.io")])
+            .unwrap();
+        for (a, seq) in &old {
+            store
+                .activities
+                .insert(old_key(a, *seq), codec::encode(a))
+                .unwrap();
+        }
+        // What an upgrade stopped part-way left: a timeline of a lead, half moved.
+        store
+            .timelines
+            .insert(1u64.to_be_bytes(), codec::encode(&vec![act(1, -5, "a")]))
+            .unwrap();
+        store.meta.insert(META_SCHEMA, &3u32.to_be_bytes()).unwrap();
+        store.flush().unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.activities_of(1).unwrap(),
+        [act(1, -5, "a"), act(1, 100, "b"), act(1, 100, "c")]
+    );
+    assert_eq!(store.activities_of(2).unwrap(), [act(2, 300, "d")]);
+    assert_eq!(store.activities_of(70_000).unwrap(), [act(70_000, 1, "e")]);
+    assert_eq!(store.activities().count(), 5);
+    assert!(store.activities.is_empty(), "the old records are dropped");
+    let schema = store.meta.get(META_SCHEMA).unwrap().unwrap();
+    assert_eq!(schema.as_ref(), &SCHEMA_VERSION.to_be_bytes());
+    // A new activity lands in the same timeline, and the book reopens as it was left.
+    store.add_activity(&act(1, 50, "f")).unwrap();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    let details: Vec<String> = store
+        .activities_of(1)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.detail)
+        .collect();
+    assert_eq!(details, ["a", "f", "b", "c"]);
+}
+
 #[test]
 fn new_lead_ids_never_reuse_an_id_written_explicitly() {
     let dir = tempfile::tempdir().unwrap();

@@ -330,21 +330,9 @@ fn write_atomically(
     for (k, v) in &learning.puts {
         ops.push(put(TreeId::Weights, k, v.clone()));
     }
-    let (keys, raise) = store.committed_activity_keys(add)?;
-    for (a, key) in add.iter().zip(&keys) {
-        ops.push(put(TreeId::Activities, key, codec::encode(a)));
-    }
-    ops.push(raise);
-    // Keys of activities to remove are found before the commit (reads of scans are not
-    // transactional in sled 0.34); the console holds the only handle, so they cannot move.
-    for a in remove {
-        if let Some(k) = store.activity_key_of(a)? {
-            ops.push(Op::Remove {
-                tree: TreeId::Activities,
-                key: k.to_vec(),
-            });
-        }
-    }
+    // The lead's timeline as it will be, read before the commit: the console holds the
+    // only handle and commits one at a time, so it cannot change in between.
+    ops.extend(store.timeline_ops(add, remove)?);
     store.commit(ops)
 }
 

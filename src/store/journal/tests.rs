@@ -496,3 +496,59 @@ fn commits_journaled_before_a_schema_upgrade_are_replayed_before_it() {
     let schema = store.meta.get(crate::store::META_SCHEMA).unwrap().unwrap();
     assert_eq!(schema.as_ref(), crate::store::SCHEMA_VERSION.to_be_bytes());
 }
+
+/// A schema 3 book's journal writes activities one record each: a crash of such a build
+/// leaves commits that the open replays into the old records first, and the upgrade then
+/// moves into the lead's timeline with the activities already there.
+#[test]
+fn activities_journaled_by_a_schema_3_build_end_up_in_the_timeline() {
+    use crate::core::model::{Activity, ActivityKind};
+    let (_dir, db) = flushed_book(1);
+    let act = |at, detail: &str| Activity {
+        lead: 5,
+        at,
+        kind: ActivityKind::Note,
+        detail: detail.into(),
+    };
+    // An old record's key: lead, time, then a number.
+    let old_key = |at: i64, seq: u64| {
+        let mut k = 5u64.to_be_bytes().to_vec();
+        k.extend_from_slice(&crate::store::time_key(at));
+        k.extend_from_slice(&seq.to_be_bytes());
+        k
+    };
+    let stored = {
+        let store = Store::open(&db).unwrap();
+        store.timelines.clear().unwrap();
+        store
+            .activities
+            .insert(old_key(100, 1), codec::encode(&act(100, "first")))
+            .unwrap();
+        store
+            .meta
+            .insert(crate::store::META_SCHEMA, &3u32.to_be_bytes())
+            .unwrap();
+        store.flush().unwrap();
+        store.generation().unwrap()
+    };
+    let later = Entry {
+        generation: stored,
+        ops: vec![Op::Put {
+            tree: TreeId::Activities,
+            key: old_key(50, 1 << 63),
+            value: codec::encode(&act(50, "journaled")),
+        }],
+    };
+    let mut bytes = frame(&later, 13);
+    bytes.resize(4096, 0);
+    std::fs::write(db.join(JOURNAL_FILE), &bytes).unwrap();
+
+    let store = Store::open(&db).unwrap();
+    assert_eq!(
+        store.activities_of(5).unwrap(),
+        [act(50, "journaled"), act(100, "first")]
+    );
+    assert!(store.activities.is_empty());
+    let schema = store.meta.get(crate::store::META_SCHEMA).unwrap().unwrap();
+    assert_eq!(schema.as_ref(), crate::store::SCHEMA_VERSION.to_be_bytes());
+}
