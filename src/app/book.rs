@@ -33,7 +33,7 @@ pub struct Leads {
 impl Leads {
     /// Room for `leads` leads of about `bytes_each` bytes, when the memory is there (a
     /// refused reservation only means growing).
-    pub fn reserve(&mut self, leads: usize, bytes_each: usize) {
+    pub(super) fn reserve(&mut self, leads: usize, bytes_each: usize) {
         let _ = self
             .bytes
             .try_reserve_exact(leads.saturating_mul(bytes_each));
@@ -43,7 +43,7 @@ impl Leads {
     }
 
     /// Appends a lead with its value as the store keeps it (`codec::encode(lead)`).
-    pub fn push_encoded(&mut self, lead: &Lead, value: &[u8]) {
+    pub(super) fn push_encoded(&mut self, lead: &Lead, value: &[u8]) {
         self.note_owner(lead);
         self.starts.push(self.bytes.len());
         self.lens.push(value.len() as u32);
@@ -51,7 +51,7 @@ impl Leads {
         self.bytes.extend_from_slice(value);
     }
 
-    pub fn push(&mut self, lead: &Lead) {
+    pub(super) fn push(&mut self, lead: &Lead) {
         self.push_encoded(lead, &codec::encode(lead));
     }
 
@@ -91,7 +91,8 @@ impl Leads {
 
     /// Replaces the lead at `i`. The old value's bytes are dropped once they are half of
     /// the buffer (a long session of logged outcomes replaces one lead each).
-    pub fn set(&mut self, i: usize, lead: &Lead) {
+    pub(super) fn set(&mut self, i: usize, lead: &Lead) {
+        debug_assert_eq!(self.ids[i], lead.id, "a lead replaced by another");
         self.note_owner(lead);
         let value = codec::encode(lead);
         self.garbage += self.lens[i] as usize;

@@ -263,14 +263,10 @@ pub fn restore(
     };
     let mut moved = None;
     if db.exists() {
-        // Refuses (Locked) while another process has it open, before anything moves. A
-        // damaged or newer book is what a restore is for: it is moved aside, never deleted
-        // (sled took and released its lock before finding the damage, so no one holds it).
-        match Store::open(db) {
-            Ok(store) => drop(store),
-            Err(StoreError::Corrupt { .. } | StoreError::NewerSchema { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
+        // Refuses (Locked) while another process has it open, before anything moves. The
+        // book is not opened: it is moved aside exactly as it is (a damaged or newer book is
+        // what a restore is for, and an older one must not be upgraded on its way out).
+        crate::store::integrity::ensure_unlocked(db)?;
         let aside = PathBuf::from(format!("{}.before-restore-{now}", db.display()));
         std::fs::rename(db, &aside).map_err(io)?;
         moved = Some(aside);

@@ -189,6 +189,15 @@ pub(crate) fn check_before_open(path: &Path) -> Result<Cleared> {
     remove_seal(path).map(|()| Cleared::Checked).map_err(io_err)
 }
 
+/// Refuses ([`StoreError::Locked`]) a book another process has open, without opening it
+/// (a restore moves the book aside as it is). A folder without sled's data file is free.
+pub(crate) fn ensure_unlocked(path: &Path) -> Result<()> {
+    if !path.join("db").exists() {
+        return Ok(());
+    }
+    lock_data_file(path).map(drop)
+}
+
 /// The seal describes one clean close; once sled opens the files it no longer holds.
 fn remove_seal(path: &Path) -> io::Result<()> {
     match std::fs::remove_file(path.join(SEAL_FILE)) {

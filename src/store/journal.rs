@@ -194,6 +194,11 @@ impl Journal {
         self.commits.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Makes every later append fail, until the book is opened again.
+    pub(crate) fn refuse_commits(&self) {
+        self.tail().broken = true;
+    }
+
     /// Commits appended so far (for [`Journal::clear_if_unchanged`]).
     pub(crate) fn appended(&self) -> u64 {
         self.appended.load(Ordering::SeqCst)
@@ -232,8 +237,8 @@ impl Journal {
         let mut tail = self.tail();
         if tail.broken {
             return Err(std::io::Error::other(
-                "an earlier commit could not be written to the commit journal nor taken back; \
-                 close and open the book again",
+                "an earlier commit failed part-way (the commit journal or the database \
+                 refused it); close and open the book again",
             ));
         }
         let frame = if tail.legacy {
@@ -368,11 +373,19 @@ impl Store {
     /// Should sled refuse the operations after the journal has them (a full disk, a failing
     /// device), the error is returned; an open before the next flush applies them again
     /// (sled's transaction applies all of them or none).
+    #[cfg(test)]
     pub(crate) fn commit(&self, ops: Vec<Op>) -> Result<()> {
+        self.commit_with(|| Ok(ops))
+    }
+
+    /// [`Store::commit`] of the operations `ops` returns, called with commits held: for
+    /// operations built from what the book holds now (a timeline read and written whole),
+    /// which no other commit may change in between.
+    pub(crate) fn commit_with(&self, ops: impl FnOnce() -> Result<Vec<Op>>) -> Result<()> {
         let _held = self.journal.hold_commits();
         let entry = Entry {
             generation: self.generation()?,
-            ops,
+            ops: ops()?,
         };
         self.journal
             .append(&entry)
@@ -384,7 +397,14 @@ impl Store {
         if tests::ABORT_BEFORE_APPLY.load(Ordering::SeqCst) {
             std::process::abort();
         }
-        self.apply_ops(&entry.ops)
+        let applied = self.apply_ops(&entry.ops);
+        if applied.is_err() {
+            // The journal holds it and the next open applies it. A later commit must not
+            // be built on the book without it (a timeline written whole would drop its
+            // activity at that replay): none is taken until then.
+            self.journal.refuse_commits();
+        }
+        applied
     }
 
     /// Runs a transaction that reads one counter and writes nothing over the trees a commit

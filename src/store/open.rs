@@ -238,6 +238,8 @@ impl Store {
         // (`admin_index`, off the UI thread); nothing to do here.
         if found < 4 {
             self.move_activities_into_timelines()?;
+            // The timelines durable before the schema that lets the old records go.
+            self.flush()?;
         }
         self.meta
             .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
@@ -284,6 +286,16 @@ impl Store {
         self.timelines
             .apply_batch(batch)
             .map_err(|e| self.sled_error(e))?;
+        let in_timelines: usize = self
+            .timelines()
+            .map(|t| t.map(|(_, a)| a.len()))
+            .sum::<Result<_>>()?;
+        if in_timelines as u64 != moved {
+            return Err(self.corrupt(
+                "timelines",
+                format!("{moved} activities moved, {in_timelines} read back"),
+            ));
+        }
         tracing::info!(
             "moved {moved} activities into the timelines of {leads} leads in {:.1} s",
             started.elapsed().as_secs_f64()

@@ -209,8 +209,10 @@ impl Store {
     }
 
     /// Writes many activities at once (demo); see [`Store::insert_leads`]. Each lead's
-    /// timeline is read, added to and written back once.
+    /// timeline is read, added to and written back once, between commits (it is read
+    /// whole and written whole: a commit beside it would lose one or the other).
     pub fn insert_activities(&self, activities: &[Activity]) -> Result<()> {
+        let _held = self.journal.hold_commits();
         for op in self.timeline_ops(activities, &[])? {
             if let Op::Put { key, value, .. } = op {
                 self.timelines
@@ -223,6 +225,7 @@ impl Store {
 
     /// Removes the newest activity equal to `a`; false when there is none.
     pub fn remove_activity(&self, a: &Activity) -> Result<bool> {
+        let _held = self.journal.hold_commits();
         let mut acts = self.activities_of(a.lead)?;
         if !take_newest(&mut acts, a) {
             return Ok(false);
@@ -240,19 +243,28 @@ impl Store {
     /// The operations that add `add` to their leads' timelines and take from them the
     /// newest activity equal to each of `remove` (one missing is skipped): each touched
     /// timeline written whole, as it will be, so that replaying the commit again changes
-    /// nothing. Read before the commit; the console's one writer makes its commits one
-    /// after another, so a timeline cannot change in between.
+    /// nothing. Called with commits held ([`Store::commit_with`]), so that no other write
+    /// changes a timeline between this read and the commit.
     pub(crate) fn timeline_ops(&self, add: &[Activity], remove: &[Activity]) -> Result<Vec<Op>> {
-        let mut leads: Vec<LeadId> = add.iter().chain(remove).map(|a| a.lead).collect();
-        leads.sort_unstable();
-        leads.dedup();
-        let mut ops = Vec::with_capacity(leads.len());
-        for lead in leads {
+        // Each lead's removals, then additions, in the order given: one pass per lead over
+        // its own, not over all of them (a demo chunk adds 86 000 for 10 000 leads).
+        let mut order: Vec<(LeadId, bool, usize)> = remove
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.lead, false, i))
+            .chain(add.iter().enumerate().map(|(i, a)| (a.lead, true, i)))
+            .collect();
+        order.sort_unstable();
+        let mut ops = Vec::new();
+        for changes in order.chunk_by(|x, y| x.0 == y.0) {
+            let lead = changes[0].0;
             let mut acts = self.activities_of(lead)?;
-            for a in remove.iter().filter(|a| a.lead == lead) {
-                take_newest(&mut acts, a);
-            }
-            for a in add.iter().filter(|a| a.lead == lead) {
+            for &(_, adds, i) in changes {
+                if !adds {
+                    take_newest(&mut acts, &remove[i]);
+                    continue;
+                }
+                let a = &add[i];
                 // After every activity at the same time or earlier: the order they happened.
                 let at = acts.partition_point(|x| x.at <= a.at);
                 acts.insert(at, a.clone());

@@ -82,8 +82,7 @@ pub fn move_stage(
     };
     lead.stage = to;
     lead.stage_entered = now;
-    let timeline = store.timeline_ops(&[mv.activity()], &[])?;
-    write(store, &lead, timeline)?;
+    write(store, &lead, (&[mv.activity()], &[]))?;
     Ok((mv, lead))
 }
 
@@ -100,20 +99,26 @@ pub fn undo_stage_move(store: &Store, mv: &StageMove) -> Result<Lead, StageError
     }
     lead.stage = mv.from.clone();
     lead.stage_entered = mv.from_entered;
-    let timeline = store.timeline_ops(&[], &[mv.activity()])?;
-    write(store, &lead, timeline)?;
+    write(store, &lead, (&[], &[mv.activity()]))?;
     Ok(lead)
 }
 
 /// The lead and its activity change in one commit, durable through the journal.
-fn write(store: &Store, lead: &Lead, timeline: Vec<Op>) -> Result<(), StoreError> {
-    let mut ops = vec![Op::Put {
-        tree: TreeId::Leads,
-        key: lead.id.to_be_bytes().to_vec(),
-        value: codec::encode(lead),
-    }];
-    ops.extend(timeline);
-    store.commit(ops)
+/// `(add, remove)`: the activity the change adds to or takes from the lead's timeline.
+fn write(
+    store: &Store,
+    lead: &Lead,
+    (add, remove): (&[Activity], &[Activity]),
+) -> Result<(), StoreError> {
+    store.commit_with(|| {
+        let mut ops = vec![Op::Put {
+            tree: TreeId::Leads,
+            key: lead.id.to_be_bytes().to_vec(),
+            value: codec::encode(lead),
+        }];
+        ops.extend(store.timeline_ops(add, remove)?);
+        Ok(ops)
+    })
 }
 
 #[cfg(test)]

@@ -358,10 +358,16 @@ fn a_schema_3_book_gets_its_activities_moved_into_timelines_on_open() {
                 .insert(old_key(a, *seq), codec::encode(a))
                 .unwrap();
         }
-        // What an upgrade stopped part-way left: a timeline of a lead, half moved.
+        // What an upgrade stopped part-way left: a timeline, half moved, of a lead the old
+        // records hold, and one of a lead they do not (as if its records were written
+        // again since): neither is read as it was left.
         store
             .timelines
             .insert(1u64.to_be_bytes(), codec::encode(&vec![act(1, -5, "a")]))
+            .unwrap();
+        store
+            .timelines
+            .insert(3u64.to_be_bytes(), codec::encode(&vec![act(3, 7, "x")]))
             .unwrap();
         store.meta.insert(META_SCHEMA, &3u32.to_be_bytes()).unwrap();
         store.flush().unwrap();
@@ -373,6 +379,7 @@ fn a_schema_3_book_gets_its_activities_moved_into_timelines_on_open() {
     );
     assert_eq!(store.activities_of(2).unwrap(), [act(2, 300, "d")]);
     assert_eq!(store.activities_of(70_000).unwrap(), [act(70_000, 1, "e")]);
+    assert!(store.activities_of(3).unwrap().is_empty());
     assert_eq!(store.activities().count(), 5);
     assert!(store.activities.is_empty(), "the old records are dropped");
     let schema = store.meta.get(META_SCHEMA).unwrap().unwrap();
@@ -388,6 +395,38 @@ fn a_schema_3_book_gets_its_activities_moved_into_timelines_on_open() {
         .map(|a| a.detail)
         .collect();
     assert_eq!(details, ["a", "f", "b", "c"]);
+}
+
+/// A kill between recording schema 4 and dropping the old records leaves both: the next
+/// open drops the old ones and moves nothing again.
+#[test]
+fn old_activity_records_left_beside_schema_4_are_dropped_not_moved_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let act = |at, detail: &str| Activity {
+        lead: 4,
+        at,
+        kind: ActivityKind::Note,
+        detail: detail.into(),
+    };
+    {
+        let store = Store::open(&path).unwrap();
+        store.add_activity(&act(10, "kept")).unwrap();
+        let mut key = 4u64.to_be_bytes().to_vec();
+        key.extend_from_slice(&time_key(10));
+        key.extend_from_slice(&1u64.to_be_bytes());
+        store
+            .activities
+            .insert(key, codec::encode(&act(10, "kept")))
+            .unwrap();
+        store.flush().unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.activities_of(4).unwrap(), [act(10, "kept")]);
+    assert!(store.activities.is_empty());
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.activities_of(4).unwrap(), [act(10, "kept")]);
 }
 
 #[test]

@@ -330,10 +330,11 @@ fn write_atomically(
     for (k, v) in &learning.puts {
         ops.push(put(TreeId::Weights, k, v.clone()));
     }
-    // The lead's timeline as it will be, read before the commit: the console holds the
-    // only handle and commits one at a time, so it cannot change in between.
-    ops.extend(store.timeline_ops(add, remove)?);
-    store.commit(ops)
+    // The lead's timeline as it will be, read with commits held.
+    store.commit_with(|| {
+        ops.extend(store.timeline_ops(add, remove)?);
+        Ok(ops)
+    })
 }
 
 #[cfg(test)]
