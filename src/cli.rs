@@ -350,7 +350,7 @@ pub(crate) fn open_store(cli: &Cli, paths: &Paths) -> CliResult<Store> {
     if let Some(bytes) = crate::store::check_size(&path).filter(|&b| b >= CHECK_NOTICE_BYTES) {
         eprintln!("note: {}…", crate::store::check_notice(bytes));
     }
-    let store = Store::open(&path)?;
+    let store = Store::open_with_notice(&path, &mut |notice| eprintln!("note: {notice}…"))?;
     if let Some(keys) = store.interrupted_import() {
         eprintln!(
             "note: an import into this book was interrupted; its leads are all findable again \

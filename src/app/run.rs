@@ -129,7 +129,10 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
         app.status = Some(format!("{}…", crate::store::check_notice(bytes)));
         terminal.draw(|frame| crate::ui::draw(frame, &app))?;
     }
-    let store = Store::open(&opts.db)?;
+    let store = Store::open_with_notice(&opts.db, &mut |notice| {
+        app.status = Some(format!("{notice}…"));
+        let _ = terminal.draw(|frame| crate::ui::draw(frame, &app));
+    })?;
     tracing::info!(db = %opts.db.display(), "console opened");
     if store.interrupted_import().is_some() {
         // Fits 80 columns (a command-line open that repairs prints a longer note).

@@ -12,6 +12,10 @@ use crate::core::model::Activity;
 /// the queue; pages past this cap are read again from the OS page cache when needed.
 const SLED_CACHE_BYTES: u64 = 64 << 20;
 
+/// Said before the upgrade to schema 4 of a book with activity.
+pub const UPGRADE_NOTICE: &str =
+    "upgrading this book from an older leadq, once: about 40 s a million leads";
+
 /// Timelines written per batch by the upgrade to schema 4.
 const UPGRADE_BATCH: usize = 8_192;
 
@@ -23,6 +27,13 @@ impl Store {
     /// it refuses: unless its files are as the last clean close left them, a copy is opened
     /// first, because sled's recovery rewrites a damaged log before leadq can refuse it.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with_notice(path, &mut |_| {})
+    }
+
+    /// [`Store::open`], calling `notice` with a line to show before a long step of the open
+    /// begins (the one-time upgrade of a book an older leadq wrote: about 40 s for 10⁶ leads
+    /// with history), so that the wait is said, not silent.
+    pub fn open_with_notice(path: &Path, notice: &mut dyn FnMut(&str)) -> Result<Store> {
         paths::create_private_dir(path).map_err(|source| StoreError::Io {
             path: path.to_path_buf(),
             source,
@@ -43,7 +54,7 @@ impl Store {
             }
             _ => {}
         }
-        let mut store = Store::open_unchecked(path)?;
+        let mut store = Store::open_unchecked_with(path, Some(notice))?;
         // An import killed part-way left leads its email keys do not find yet. If putting
         // them right fails (a full disk), the book still opens: the mark stays, the next
         // open tries again, and an import refuses to start until it succeeds.
@@ -57,18 +68,20 @@ impl Store {
     }
 
     /// Opens the database at `path` with sled right away (see [`Store::open`]).
+    #[cfg(test)]
     pub(super) fn open_unchecked(path: &Path) -> Result<Store> {
-        Store::open_unchecked_with(path, true)
+        Store::open_unchecked_with(path, Some(&mut |_| {}))
     }
 
     /// [`Store::open_unchecked`] for the check of a copy after an unclean close: sled's
     /// recovery and the journal's replay, without the schema upgrade, which the open of the
     /// book itself runs (on a 10⁶-lead book the upgrade to schema 4 takes half a minute).
     pub(super) fn open_for_check(path: &Path) -> Result<Store> {
-        Store::open_unchecked_with(path, false)
+        Store::open_unchecked_with(path, None)
     }
 
-    fn open_unchecked_with(path: &Path, upgrade_schema: bool) -> Result<Store> {
+    /// `upgrade`: run the schema upgrade, announcing it to this; `None` leaves the schema.
+    fn open_unchecked_with(path: &Path, upgrade: Option<&mut dyn FnMut(&str)>) -> Result<Store> {
         let io = |source| StoreError::Io {
             path: path.to_path_buf(),
             source,
@@ -141,12 +154,12 @@ impl Store {
         };
         // An upgrade flushes, which would count journaled commits as covered before they are
         // applied: it runs after the replay (the commits were written in the older schema).
-        let upgrade = store.check_schema()?;
+        let older = store.check_schema()?;
         store.check_generation()?;
         store.replay_journal()?;
-        if upgrade_schema {
-            if let Some(found) = upgrade {
-                store.upgrade_schema(found)?;
+        if let Some(notice) = upgrade {
+            if let Some(found) = older {
+                store.upgrade_schema(found, notice)?;
             }
             store.drop_moved_activities()?;
         }
@@ -230,7 +243,10 @@ impl Store {
     /// Brings a database of schema `found` to this leadq's, durably. Each step can run
     /// again from the start: the new schema is recorded only once all of them are done, so
     /// an upgrade stopped part-way (a crash, a kill) starts again at the next open.
-    fn upgrade_schema(&mut self, found: u32) -> Result<()> {
+    fn upgrade_schema(&mut self, found: u32, notice: &mut dyn FnMut(&str)) -> Result<()> {
+        if found < 4 && !self.activities.is_empty() {
+            notice(UPGRADE_NOTICE);
+        }
         if found < 2 {
             self.index_outcomes_by_lead()?;
         }

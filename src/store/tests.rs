@@ -372,7 +372,11 @@ fn a_schema_3_book_gets_its_activities_moved_into_timelines_on_open() {
         store.meta.insert(META_SCHEMA, &3u32.to_be_bytes()).unwrap();
         store.flush().unwrap();
     }
-    let store = Store::open(&path).unwrap();
+    // The wait is announced, once, before the move.
+    let mut notices = Vec::new();
+    let store = Store::open_with_notice(&path, &mut |n| notices.push(n.to_string())).unwrap();
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0].contains("upgrading"), "{notices:?}");
     assert_eq!(
         store.activities_of(1).unwrap(),
         [act(1, -5, "a"), act(1, 100, "b"), act(1, 100, "c")]
@@ -387,7 +391,9 @@ fn a_schema_3_book_gets_its_activities_moved_into_timelines_on_open() {
     // A new activity lands in the same timeline, and the book reopens as it was left.
     store.add_activity(&act(1, 50, "f")).unwrap();
     drop(store);
-    let store = Store::open(&path).unwrap();
+    let mut notices = 0;
+    let store = Store::open_with_notice(&path, &mut |_| notices += 1).unwrap();
+    assert_eq!(notices, 0, "an upgraded book opens without a word");
     let details: Vec<String> = store
         .activities_of(1)
         .unwrap()
