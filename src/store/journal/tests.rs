@@ -552,3 +552,22 @@ fn activities_journaled_by_a_schema_3_build_end_up_in_the_timeline() {
     let schema = store.meta.get(crate::store::META_SCHEMA).unwrap().unwrap();
     assert_eq!(schema.as_ref(), crate::store::SCHEMA_VERSION.to_be_bytes());
 }
+
+/// Journals name trees by their place in `TreeId`: a tree added later must take a new
+/// number, so that every journal an older build wrote still applies to the tree it meant.
+#[test]
+fn tree_numbers_in_journals_never_move() {
+    let numbers = [
+        (TreeId::Leads, 0u8),
+        (TreeId::Activities, 1),
+        (TreeId::Weights, 2),
+        (TreeId::Outcomes, 3),
+        (TreeId::LeadOutcomes, 4),
+        (TreeId::Meta, 5),
+        (TreeId::Timelines, 6),
+    ];
+    for (tree, n) in numbers {
+        let bytes = bincode::serde::encode_to_vec(tree, bincode::config::standard()).unwrap();
+        assert_eq!(bytes, [n], "{tree:?}");
+    }
+}
