@@ -6,8 +6,9 @@
 //! quarter of the console's memory, while the views only ever show a page of leads at once
 //! (the queue, the board, search and the accounts read the index for everything else).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
+use crate::core::id_rows::IdRows;
 use crate::core::model::{Lead, LeadId, Pipeline};
 use crate::core::outcome::OutcomeCatalog;
 use crate::store::codec;
@@ -23,7 +24,8 @@ pub struct Leads {
     /// Where each lead's value starts in `bytes`, and its length.
     starts: Vec<usize>,
     lens: Vec<u32>,
-    ids: Vec<LeadId>,
+    /// Each lead's id, found by id.
+    ids: IdRows,
     /// Bytes of replaced values still in `bytes`.
     garbage: usize,
     /// Distinct owners (trimmed), for the owner filter.
@@ -39,7 +41,7 @@ impl Leads {
             .try_reserve_exact(leads.saturating_mul(bytes_each));
         let _ = self.starts.try_reserve_exact(leads);
         let _ = self.lens.try_reserve_exact(leads);
-        let _ = self.ids.try_reserve_exact(leads);
+        self.ids.try_reserve_exact(leads);
     }
 
     /// Appends a lead with its value as the store keeps it (`codec::encode(lead)`).
@@ -98,7 +100,6 @@ impl Leads {
         self.garbage += self.lens[i] as usize;
         self.starts[i] = self.bytes.len();
         self.lens[i] = value.len() as u32;
-        self.ids[i] = lead.id;
         self.bytes.extend_from_slice(&value);
         if self.garbage > 1 << 20 && self.garbage * 2 > self.bytes.len() {
             self.compact();
@@ -148,21 +149,11 @@ impl<'a> FromIterator<&'a Lead> for Leads {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Book {
     pub leads: Leads,
-    /// Positions by id, only for a book whose ids are not in ascending order: a load reads
-    /// leads in id order and a new lead gets a higher id, so a binary search over the ids
-    /// usually does without this map (about 30 bytes a lead).
-    by_id: Option<HashMap<LeadId, usize>>,
     pub catalog: OutcomeCatalog,
     pub pipeline: Pipeline,
     /// Which database: shown in the header.
     pub label: String,
     pub is_demo: bool,
-    /// Distinct owners, sorted, for the owner filter.
-    pub owners: Vec<String>,
-}
-
-fn positions(ids: &[LeadId]) -> HashMap<LeadId, usize> {
-    ids.iter().enumerate().map(|(i, &id)| (id, i)).collect()
 }
 
 /// The text fuzzy search matches a lead by, and shows for it.
@@ -173,24 +164,22 @@ pub fn search_text(lead: &Lead) -> String {
 impl Book {
     pub fn from_data(data: BookData) -> Book {
         let leads = data.leads;
-        let by_id = (!leads.ids.is_sorted_by(|a, b| a < b)).then(|| positions(&leads.ids));
-        let owners = leads.owners();
         Book {
             leads,
-            by_id,
             catalog: data.catalog,
             pipeline: data.pipeline,
             label: data.label,
             is_demo: data.is_demo,
-            owners,
         }
     }
 
     pub fn index_of(&self, id: LeadId) -> Option<usize> {
-        match &self.by_id {
-            Some(by_id) => by_id.get(&id).copied(),
-            None => self.leads.ids.binary_search(&id).ok(),
-        }
+        self.leads.ids.row(id)
+    }
+
+    /// Distinct owners (trimmed), sorted, for the owner filter.
+    pub fn owners(&self) -> Vec<String> {
+        self.leads.owners()
     }
 
     /// The lead with this id, decoded.
@@ -212,21 +201,7 @@ impl Book {
     pub fn replace(&mut self, lead: Lead) {
         match self.index_of(lead.id) {
             Some(i) => self.leads.set(i, &lead),
-            None => {
-                let at = self.leads.len();
-                let ascending = self.leads.ids.last().is_none_or(|&last| last < lead.id);
-                self.leads.push(&lead);
-                match &mut self.by_id {
-                    Some(by_id) => {
-                        by_id.insert(lead.id, at);
-                    }
-                    None if !ascending => self.by_id = Some(positions(&self.leads.ids)),
-                    None => {}
-                }
-            }
-        }
-        if !self.owners.iter().any(|o| o == lead.owner.trim()) && !lead.owner.trim().is_empty() {
-            self.owners = self.leads.owners();
+            None => self.leads.push(&lead),
         }
     }
 }
@@ -263,7 +238,7 @@ mod tests {
         assert_eq!(book.id_at(49), Some(50));
         assert_eq!(book.lead_at(50), None);
         assert_eq!(book.lead(51), None);
-        assert_eq!(book.owners, ["Ana Ruiz"]);
+        assert_eq!(book.owners(), ["Ana Ruiz"]);
 
         // Enough replacements of one lead to pass the compaction threshold several times.
         let long_name = "x".repeat(2000);
@@ -279,7 +254,7 @@ mod tests {
         // The others are untouched, and the new owner is offered by the filter.
         assert_eq!(book.lead(8), Some(leads[7].clone()));
         assert_eq!(book.lead(50), Some(leads[49].clone()));
-        assert_eq!(book.owners, ["Ana Ruiz", "Ben Okafor"]);
+        assert_eq!(book.owners(), ["Ana Ruiz", "Ben Okafor"]);
 
         // A lead not in the book yet is appended.
         book.replace(lead(99, "New one", ""));
@@ -296,11 +271,11 @@ mod tests {
             leads: Leads::from(vec![lead(3, "c", ""), lead(5, "e", "")]),
             ..BookData::default()
         });
-        assert!(book.by_id.is_none());
+        assert!(!book.leads.ids.has_map());
         book.replace(lead(9, "i", ""));
-        assert!(book.by_id.is_none());
+        assert!(!book.leads.ids.has_map());
         book.replace(lead(4, "d", ""));
-        assert!(book.by_id.is_some());
+        assert!(book.leads.ids.has_map());
         book.replace(lead(2, "b", ""));
         for (id, name, at) in [
             (3, "c", 0),

@@ -35,7 +35,7 @@ pub(super) fn on_filter_key(app: &mut App, action: Action) -> Vec<Effect> {
             vec![]
         }
         CycleOwnerFilter => {
-            let owners = app.book.owners.clone();
+            let owners = app.book.owners();
             app.queue.filter.owner = cycle(&owners, app.queue.filter.owner.take());
             let keep = app.queue.selected_id(&app.book);
             app.refilter(keep);

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use crate::core::id_rows::IdRows;
 use crate::core::model::{Lead, LeadId, Pipeline, Timestamp};
 use crate::core::outcome::RuleId;
 use crate::core::priority::{PriorityConfig, PriorityFacts, QueuePriority};
@@ -50,11 +51,8 @@ pub struct LeadIndex {
     cfg: PriorityConfig,
     /// The weights the cached sums use.
     weights: Weights,
-    ids: Vec<LeadId>,
-    /// Rows by id, only once the ids stop ascending: a load adds rows in id order and a new
-    /// lead gets a higher id, so a binary search over `ids` usually finds a row without
-    /// this map (about 35 bytes a lead at 10⁶ leads).
-    by_id: Option<HashMap<LeadId, Row>>,
+    /// Each row's lead, found by id.
+    ids: IdRows,
     /// Σ w·x per row, without the bias.
     sums: Vec<f64>,
     /// NaN when unknown.
@@ -181,8 +179,7 @@ impl LeadIndex {
             now,
             cfg,
             weights: card.weights().clone(),
-            ids: Vec::new(),
-            by_id: None,
+            ids: IdRows::default(),
             sums: Vec::new(),
             deal_value: Vec::new(),
             due: Vec::new(),
@@ -297,19 +294,7 @@ impl LeadIndex {
                 row
             }
             None => {
-                let row = self.ids.len() as Row;
-                let ascending = self.ids.last().is_none_or(|&last| last < lead.id);
-                self.ids.push(lead.id);
-                match &mut self.by_id {
-                    Some(by_id) => {
-                        by_id.insert(lead.id, row);
-                    }
-                    None if !ascending => {
-                        let rows = self.ids.iter().enumerate();
-                        self.by_id = Some(rows.map(|(r, &id)| (id, r as Row)).collect());
-                    }
-                    None => {}
-                }
+                let row = self.ids.push(lead.id) as Row;
                 self.sums.push(0.0);
                 self.deal_value.push(f64::NAN);
                 self.due.push(i64::MAX);
@@ -479,10 +464,7 @@ impl LeadIndex {
     }
 
     fn row_of(&self, id: LeadId) -> Option<usize> {
-        match &self.by_id {
-            Some(by_id) => by_id.get(&id).map(|&r| r as usize),
-            None => self.ids.binary_search(&id).ok(),
-        }
+        self.ids.row(id)
     }
 
     /// Leads per score band of their probability (the dashboard's score distribution, from
@@ -551,8 +533,7 @@ impl LeadIndex {
     /// Bytes the index holds on the heap and in its vectors (allocator overhead excluded).
     pub fn memory_bytes(&self) -> usize {
         use std::mem::size_of;
-        let n = self.ids.capacity();
-        let vecs = n * size_of::<LeadId>()
+        let vecs = self.ids.memory_bytes()
             + self.sums.capacity() * 8
             + self.deal_value.capacity() * 8
             + self.due.capacity() * 8
@@ -572,17 +553,13 @@ impl LeadIndex {
                 .map(SignalSummary::heap_bytes)
                 .sum::<usize>();
         // A hash map entry: key + value + one control byte, at its capacity.
-        let by_id = self
-            .by_id
-            .as_ref()
-            .map_or(0, |m| m.capacity() * (size_of::<(LeadId, Row)>() + 1));
         let postings: usize = self.postings.values().map(|v| v.capacity() * 8).sum();
         let accounts: usize = self
             .accounts
             .iter()
             .map(|a| 2 * a.capacity() + size_of::<String>() * 2 + 4 + 1)
             .sum();
-        vecs + boxed + by_id + postings + accounts
+        vecs + boxed + postings + accounts
     }
 }
 

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod dashboard;
 pub mod demo;
 pub mod explain;
+pub mod id_rows;
 pub mod index;
 pub mod learn;
 pub mod metrics;

@@ -319,11 +319,11 @@ impl Store {
         Ok(())
     }
 
-    /// Drops the activity records of before schema 4 once the book is of this schema (the
-    /// upgrade just recorded, or a drop a crash interrupted), and opens their tree again,
-    /// empty, for the commits of an older journal it never holds again.
+    /// Drops the activity records of before schema 4, called once the book is of this
+    /// schema (the upgrade just recorded, or a drop a crash interrupted), and opens their tree
+    /// again, empty, for the commits of an older journal it never holds again.
     fn drop_moved_activities(&mut self) -> Result<()> {
-        if self.activities.is_empty() || self.check_schema()?.is_some() {
+        if self.activities.is_empty() {
             return Ok(());
         }
         self.db
