@@ -333,12 +333,6 @@ fn a_schema_3_book_gets_its_activities_moved_into_timelines_on_open() {
         kind: ActivityKind::Signal(Signal::WebVisit),
         detail: detail.into(),
     };
-    let old_key = |a: &Activity, seq: u64| {
-        let mut k = a.lead.to_be_bytes().to_vec();
-        k.extend_from_slice(&time_key(a.at));
-        k.extend_from_slice(&seq.to_be_bytes());
-        k
-    };
     // Lead 1 has two activities in one second (seq 9 written before seq 1 << 63 + 2).
     let old = [
         (act(1, -5, "a"), 3),
@@ -355,7 +349,7 @@ fn a_schema_3_book_gets_its_activities_moved_into_timelines_on_open() {
         for (a, seq) in &old {
             store
                 .activities
-                .insert(old_key(a, *seq), codec::encode(a))
+                .insert(schema_3_activity_key(a.lead, a.at, *seq), codec::encode(a))
                 .unwrap();
         }
         // What an upgrade stopped part-way left: a timeline, half moved, of a lead the old
@@ -403,6 +397,14 @@ fn a_schema_3_book_gets_its_activities_moved_into_timelines_on_open() {
     assert_eq!(details, ["a", "f", "b", "c"]);
 }
 
+/// The key schema 3 gave an activity record: lead, time, then a number.
+pub(super) fn schema_3_activity_key(lead: LeadId, at: Timestamp, seq: u64) -> Vec<u8> {
+    let mut k = lead.to_be_bytes().to_vec();
+    k.extend_from_slice(&time_key(at));
+    k.extend_from_slice(&seq.to_be_bytes());
+    k
+}
+
 /// A kill between recording schema 4 and dropping the old records leaves both: the next
 /// open drops the old ones and moves nothing again.
 #[test]
@@ -418,12 +420,12 @@ fn old_activity_records_left_beside_schema_4_are_dropped_not_moved_twice() {
     {
         let store = Store::open(&path).unwrap();
         store.add_activity(&act(10, "kept")).unwrap();
-        let mut key = 4u64.to_be_bytes().to_vec();
-        key.extend_from_slice(&time_key(10));
-        key.extend_from_slice(&1u64.to_be_bytes());
         store
             .activities
-            .insert(key, codec::encode(&act(10, "kept")))
+            .insert(
+                schema_3_activity_key(4, 10, 1),
+                codec::encode(&act(10, "kept")),
+            )
             .unwrap();
         store.flush().unwrap();
     }

@@ -510,13 +510,7 @@ fn activities_journaled_by_a_schema_3_build_end_up_in_the_timeline() {
         kind: ActivityKind::Note,
         detail: detail.into(),
     };
-    // An old record's key: lead, time, then a number.
-    let old_key = |at: i64, seq: u64| {
-        let mut k = 5u64.to_be_bytes().to_vec();
-        k.extend_from_slice(&crate::store::time_key(at));
-        k.extend_from_slice(&seq.to_be_bytes());
-        k
-    };
+    let old_key = |at, seq| crate::store::tests::schema_3_activity_key(5, at, seq);
     let stored = {
         let store = Store::open(&db).unwrap();
         store.timelines.clear().unwrap();
