@@ -1,25 +1,30 @@
 //! The book as loaded into the console: leads, outcome catalogue, pipeline, and lookups.
 //!
-//! The leads are kept as the store encodes them and decoded one at a time when a view asks
-//! for one: about 200 bytes a lead instead of about 700 for the decoded copy (ten short
-//! strings, the next action, the attributes). At 10⁶ leads the decoded copies were a
-//! quarter of the console's memory, while the views only ever show a page of leads at once
-//! (the queue, the board, search and the accounts read the index for everything else).
+//! A book loaded from a database keeps only its leads' ids (and the owners, for the filter)
+//! and reads a lead from the store when a view asks for it: the views only ever show a page
+//! of leads at once (the queue, the board, search and the accounts read the index for
+//! everything else), and a read is a few microseconds. Keeping every lead as the store
+//! encodes it cost about 245 bytes a lead — a fifth of the console's memory at 10⁶ leads —
+//! and keeping them decoded about 700. A book built in memory (tests, a book without a
+//! database) keeps its leads encoded and decodes one at a time.
 
 use std::collections::BTreeSet;
 
 use crate::core::id_rows::IdRows;
 use crate::core::model::{Lead, LeadId, Pipeline};
 use crate::core::outcome::OutcomeCatalog;
-use crate::store::codec;
+use crate::store::{Store, codec};
 
 use super::action::BookData;
 
-/// Every lead of the book in load order, each kept in the store's encoding.
+/// Every lead of the book in load order: read from the store the book was loaded from, or
+/// kept in the store's encoding when there is none.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Leads {
-    /// The encoded leads one after another; a replaced lead's old value stays until
-    /// [`Leads::set`] compacts.
+    /// The database the leads are read from; `None`: they are in `bytes`.
+    source: Option<LeadSource>,
+    /// Without a source, the encoded leads one after another; a replaced lead's old value
+    /// stays until [`Leads::set`] compacts.
     bytes: Vec<u8>,
     /// Where each lead's value starts in `bytes`, and its length.
     starts: Vec<usize>,
@@ -32,29 +37,59 @@ pub struct Leads {
     owners: BTreeSet<String>,
 }
 
+/// The store a loaded book reads its leads from. Two are the same source when they are the
+/// same database.
+#[derive(Clone, Debug)]
+struct LeadSource(Store);
+
+impl PartialEq for LeadSource {
+    fn eq(&self, other: &LeadSource) -> bool {
+        self.0.path() == other.0.path()
+    }
+}
+
 impl Leads {
-    /// Room for `leads` leads of about `bytes_each` bytes, when the memory is there (a
-    /// refused reservation only means growing).
+    /// An empty book whose leads are read from `store` as the views ask for them. The store
+    /// is the truth: a lead the worker rewrote reads as rewritten from the commit on.
+    pub fn stored(store: Store) -> Leads {
+        Leads {
+            source: Some(LeadSource(store)),
+            ..Leads::default()
+        }
+    }
+
+    /// Room for `leads` leads of about `bytes_each` bytes (kept only without a store), when
+    /// the memory is there (a refused reservation only means growing).
     pub(super) fn reserve(&mut self, leads: usize, bytes_each: usize) {
+        self.ids.try_reserve_exact(leads);
+        if self.source.is_some() {
+            return;
+        }
         let _ = self
             .bytes
             .try_reserve_exact(leads.saturating_mul(bytes_each));
         let _ = self.starts.try_reserve_exact(leads);
         let _ = self.lens.try_reserve_exact(leads);
-        self.ids.try_reserve_exact(leads);
     }
 
-    /// Appends a lead with its value as the store keeps it (`codec::encode(lead)`).
+    /// Appends a lead with its value as the store keeps it (`codec::encode(lead)`); a book
+    /// with a store keeps only its id.
     pub(super) fn push_encoded(&mut self, lead: &Lead, value: &[u8]) {
         self.note_owner(lead);
-        self.starts.push(self.bytes.len());
-        self.lens.push(value.len() as u32);
         self.ids.push(lead.id);
-        self.bytes.extend_from_slice(value);
+        if self.source.is_none() {
+            self.starts.push(self.bytes.len());
+            self.lens.push(value.len() as u32);
+            self.bytes.extend_from_slice(value);
+        }
     }
 
     pub(super) fn push(&mut self, lead: &Lead) {
-        self.push_encoded(lead, &codec::encode(lead));
+        if self.source.is_some() {
+            self.push_encoded(lead, &[]);
+        } else {
+            self.push_encoded(lead, &codec::encode(lead));
+        }
     }
 
     fn note_owner(&mut self, lead: &Lead) {
@@ -82,20 +117,33 @@ impl Leads {
         &self.bytes[start..start + self.lens[i] as usize]
     }
 
-    /// The lead at `i`, decoded. `None` past the end; every value here was decoded once
-    /// already (by the load) or encoded here, so decoding it again does not fail.
+    /// The lead at `i`, decoded. `None` past the end, and for a lead the store no longer
+    /// has or cannot read (the load read every one, so only a write of another process or
+    /// damage since then). Without a store, every value here was decoded once already (by
+    /// the load) or encoded here, so decoding it again does not fail.
     pub fn get(&self, i: usize) -> Option<Lead> {
-        if i >= self.ids.len() {
-            return None;
+        let id = *self.ids.get(i)?;
+        match &self.source {
+            Some(LeadSource(store)) => match store.lead(id) {
+                Ok(lead) => lead.filter(|l| l.id == id),
+                Err(e) => {
+                    tracing::warn!("reading lead {id} for the view: {e}");
+                    None
+                }
+            },
+            None => codec::decode(self.value(i)).ok(),
         }
-        codec::decode(self.value(i)).ok()
     }
 
-    /// Replaces the lead at `i`. The old value's bytes are dropped once they are half of
-    /// the buffer (a long session of logged outcomes replaces one lead each).
+    /// Takes the stored version of the lead at `i`: with a store, which holds it already,
+    /// only its owner is noted. Without one, the old value's bytes are dropped once they are
+    /// half of the buffer (a long session of logged outcomes replaces one lead each).
     pub(super) fn set(&mut self, i: usize, lead: &Lead) {
         debug_assert_eq!(self.ids[i], lead.id, "a lead replaced by another");
         self.note_owner(lead);
+        if self.source.is_some() {
+            return;
+        }
         let value = codec::encode(lead);
         self.garbage += self.lens[i] as usize;
         self.starts[i] = self.bytes.len();
@@ -197,7 +245,8 @@ impl Book {
         self.leads.get(i)
     }
 
-    /// Replaces a lead with its stored version (after an outcome or undo).
+    /// Takes a lead's stored version (after an outcome, its undo or a stage move) into the
+    /// book: replaced, or appended when the book did not have it.
     pub fn replace(&mut self, lead: Lead) {
         match self.index_of(lead.id) {
             Some(i) => self.leads.set(i, &lead),
@@ -296,5 +345,51 @@ mod tests {
         assert_eq!(shuffled.index_of(8), Some(0));
         assert_eq!(shuffled.lead(1).unwrap().name, "dup");
         assert_eq!(shuffled.index_of(6), None);
+    }
+
+    /// A book loaded from a database keeps no lead's fields: each read goes to the store, so
+    /// a lead rewritten there reads as rewritten, and the owner filter still knows everyone.
+    #[test]
+    fn a_loaded_book_reads_its_leads_from_the_store() {
+        let (_dir, store) = crate::store::fixtures::store_with_leads(0);
+        let leads: Vec<Lead> = (1..=40)
+            .map(|id| {
+                lead(
+                    id,
+                    &format!("Lead {id}"),
+                    if id % 2 == 0 { "Ana" } else { "Ben" },
+                )
+            })
+            .collect();
+        store.insert_leads(&leads).unwrap();
+        let data =
+            super::super::worker::read_book(&store, "db".into(), false, 0, &mut |_, _| {}).unwrap();
+        let mut book = Book::from_data(data);
+        assert!(book.leads.bytes.is_empty() && book.leads.starts.is_empty());
+        assert_eq!(book.leads.len(), 40);
+        assert_eq!(book.leads.iter().collect::<Vec<_>>(), leads);
+        assert_eq!(book.lead_at(39), Some(leads[39].clone()));
+        assert_eq!(book.lead_at(40), None);
+        assert_eq!(book.owners(), ["Ana", "Ben"]);
+
+        let mut moved = leads[6].clone();
+        moved.stage = "Qualified".into();
+        moved.owner = "Cleo".into();
+        store.put_lead(&moved).unwrap();
+        assert_eq!(
+            book.lead(7),
+            Some(moved.clone()),
+            "read before the UI heard of it"
+        );
+        book.replace(moved.clone());
+        assert_eq!(book.lead(7), Some(moved));
+        assert_eq!(book.owners(), ["Ana", "Ben", "Cleo"]);
+        assert!(book.leads.bytes.is_empty());
+
+        // A lead the store gained (and the worker reported) is appended by id.
+        let new = lead(41, "New one", "Ana");
+        store.put_lead(&new).unwrap();
+        book.replace(new.clone());
+        assert_eq!((book.index_of(41), book.lead(41)), (Some(40), Some(new)));
     }
 }

@@ -236,7 +236,13 @@ fn apply_stored(app: &mut App, lead: crate::core::model::Lead, from: &str, to: &
             .and_then(|s| s.index.entry(id, now))
             .map(|e| e.priority.probability)
     };
-    if let Some(old) = app.book.lead(lead.id) {
+    // The lead as it was: the move changed its stage alone (the book may read the store,
+    // which holds the moved lead already).
+    if app.book.index_of(lead.id).is_some() {
+        let old = crate::core::model::Lead {
+            stage: from.to_string(),
+            ..lead.clone()
+        };
         let p = p_of(app, old.id);
         app.board.account_for(&old, p, -1.0);
     }

@@ -276,15 +276,15 @@ pub fn read_book(
     // activity (for stale cards on the board).
     let rows = store.lead_count_bound()?;
     // Room up front when the memory is there (a refused reservation only means growing).
-    let (mut leads, mut last_activity) = (Leads::default(), Vec::new());
-    // Untouched room costs no resident memory; a demo lead is about 200 bytes encoded.
-    leads.reserve(rows, 256);
+    let (mut leads, mut last_activity) = (Leads::stored(store.clone()), Vec::new());
+    // Untouched room costs no resident memory.
+    leads.reserve(rows, 0);
     let _ = last_activity.try_reserve_exact(rows);
     let visit = |lead: Lead, value: &[u8], newest: Option<Timestamp>| {
         if let Some(at) = newest {
             last_activity.push((lead.id, at));
         }
-        // Kept as stored, not decoded: see `Leads`.
+        // Only the id (and owner): views read the lead from the store (see `Leads`).
         leads.push_encoded(&lead, value);
         if leads.len().is_multiple_of(LOAD_PROGRESS_LEADS) {
             progress(leads.len(), rows);
