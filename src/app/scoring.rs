@@ -105,9 +105,6 @@ impl Scoring {
 
     /// The lead's rule activations now: the features stored with an outcome.
     pub fn snapshot(&self, id: LeadId) -> Vec<(RuleId, f32)> {
-        self.index
-            .activations(id)
-            .map(<[_]>::to_vec)
-            .unwrap_or_default()
+        self.index.activations(id).unwrap_or_default()
     }
 }

@@ -1,7 +1,8 @@
 //! The in-memory lead index: compact rows with cached scores, a posting list per rule so a
 //! weight change touches only the leads that match it, and top-K queue selection.
 //!
-//! Each row keeps its sparse rule activations, Σ w·x (the logit without the bias), stage,
+//! Each row keeps its sparse rule activations (in the posting lists), Σ w·x (the logit
+//! without the bias), stage,
 //! owner, due time, deal value, the lowercase search text and the lead's compact signals.
 //! Time decay of engagement rules is recomputed from those signals ([`LeadIndex::refresh`])
 //! without reading the database. Which rules match is decided when a lead is indexed
@@ -75,13 +76,14 @@ pub struct LeadIndex {
     /// Account names as first spelled, and their numbers by case-folded name.
     accounts: Vec<String>,
     account_ids: HashMap<String, u32>,
-    activations: Vec<Box<[(RuleId, f32)]>>,
     signals: Vec<SignalSummary>,
     /// The newest signal's time (i64::MIN: none), beside the boxed signals so a pass over
     /// every row (the accounts' engaged leads) does not follow a pointer per row.
     last_signal: Vec<Timestamp>,
     search: SearchTexts,
-    /// Rows matching each rule, sorted by row, with the activation.
+    /// Rows matching each rule, sorted by row, with the activation: the one copy of each
+    /// row's activations (a row's list is gathered from these when asked for,
+    /// [`LeadIndex::activations`]; a second copy per row cost about 75 bytes a lead).
     postings: HashMap<RuleId, Vec<(Row, f32)>>,
     /// Stage names and whether each is terminal.
     stages: Vec<(String, bool)>,
@@ -138,7 +140,6 @@ impl LeadIndex {
             account: Vec::new(),
             accounts: Vec::new(),
             account_ids: HashMap::new(),
-            activations: Vec::new(),
             signals: Vec::new(),
             last_signal: Vec::new(),
             search: SearchTexts::default(),
@@ -166,7 +167,6 @@ impl LeadIndex {
         self.stage.reserve(rows);
         self.owner.reserve(rows);
         self.account.reserve(rows);
-        self.activations.reserve(rows);
         self.signals.reserve(rows);
         self.last_signal.reserve(rows);
         self.search.reserve(rows);
@@ -212,10 +212,48 @@ impl LeadIndex {
             .sum()
     }
 
+    /// The row's activations, sorted by rule id, gathered from the posting lists.
+    fn row_activations(&self, row: usize) -> Vec<(RuleId, f32)> {
+        let mut out: Vec<(RuleId, f32)> = self
+            .postings
+            .iter()
+            .filter_map(|(&rule, list)| {
+                let i = list.binary_search_by_key(&(row as Row), |(r, _)| *r).ok()?;
+                Some((rule, list[i].1))
+            })
+            .collect();
+        out.sort_unstable_by_key(|(id, _)| *id);
+        out
+    }
+
+    /// Σ w·x of every row `pick` selects, again from the posting lists: rules in id order,
+    /// as [`LeadIndex::row_sum`] adds a row's sorted activations, so each sum is bit for bit
+    /// the one an upsert of the row would compute.
+    fn resum(&mut self, pick: impl Fn(usize) -> bool) {
+        let zero: f64 = std::iter::empty::<f64>().sum();
+        for (r, sum) in self.sums.iter_mut().enumerate() {
+            if pick(r) {
+                *sum = zero;
+            }
+        }
+        let mut rules: Vec<RuleId> = self.postings.keys().copied().collect();
+        rules.sort_unstable();
+        let (postings, sums, weights) = (&self.postings, &mut self.sums, &self.weights);
+        for rule in rules {
+            let w = weights.get(rule);
+            for &(row, x) in &postings[&rule] {
+                let r = row as usize;
+                if pick(r) {
+                    sums[r] += w * x as f64;
+                }
+            }
+        }
+    }
+
     /// Adds or re-scores one lead (after an import, an edit, a new signal or an outcome).
     pub fn upsert(&mut self, card: &Scorecard, lead: &Lead, signals: SignalSummary) {
         self.version = next_version();
-        let acts: Box<[(RuleId, f32)]> = card.activations(lead, &signals, self.now).into();
+        let acts = card.activations(lead, &signals, self.now);
         let stage_name = lead.stage.trim();
         let stage = match self
             .stages
@@ -235,8 +273,8 @@ impl LeadIndex {
         let sum = self.row_sum(&acts);
         let row = match self.row_of(lead.id) {
             Some(row) => {
+                let old = self.row_activations(row);
                 let row = row as Row;
-                let old = std::mem::take(&mut self.activations[row as usize]);
                 self.move_postings(row, &old, &acts);
                 row
             }
@@ -251,7 +289,6 @@ impl LeadIndex {
                 self.stage_rows[0] += 1;
                 self.owner.push(0);
                 self.account.push(accounts::NO_ACCOUNT);
-                self.activations.push(Box::default());
                 self.signals.push(SignalSummary::default());
                 self.last_signal.push(i64::MIN);
                 self.search.push(lead.id, "");
@@ -270,7 +307,6 @@ impl LeadIndex {
         self.stage[r] = stage;
         self.owner[r] = owner;
         self.account[r] = account;
-        self.activations[r] = acts;
         self.last_signal[r] = signals.newest_time().unwrap_or(i64::MIN);
         self.signals[r] = signals;
         self.search.set(r, &search_text(lead));
@@ -347,9 +383,7 @@ impl LeadIndex {
     /// Recomputes every cached sum from the activations (e.g. to shed rounding drift).
     pub fn recompute(&mut self) {
         self.version = next_version();
-        for r in 0..self.ids.len() {
-            self.sums[r] = self.row_sum(&self.activations[r]);
-        }
+        self.resum(|_| true);
     }
 
     /// Moves the index's clock to `now`: re-decays every engagement activation from the
@@ -378,7 +412,7 @@ impl LeadIndex {
     }
 
     fn redecay(&mut self, card: &Scorecard, now: Timestamp) {
-        let masks: HashMap<RuleId, u8> = self
+        let masks: Vec<(RuleId, u8)> = self
             .postings
             .keys()
             .filter_map(|&r| card.decay_mask(r).map(|m| (r, m)))
@@ -386,27 +420,23 @@ impl LeadIndex {
         if masks.is_empty() {
             return;
         }
-        for r in 0..self.ids.len() {
-            let mut touched = false;
-            let mut acts = std::mem::take(&mut self.activations[r]);
-            for (rule, x) in acts.iter_mut() {
-                if let Some(&mask) = masks.get(rule) {
-                    let nx = card.decay_of(mask, &self.signals[r], now);
-                    if nx != *x {
-                        *x = nx;
-                        touched = true;
-                        if let Some(list) = self.postings.get_mut(rule)
-                            && let Ok(i) = list.binary_search_by_key(&(r as Row), |(row, _)| *row)
-                        {
-                            list[i].1 = nx;
-                        }
-                    }
+        let mut touched = vec![false; self.ids.len()];
+        let mut any = false;
+        for (rule, mask) in masks {
+            let Some(list) = self.postings.get_mut(&rule) else {
+                continue;
+            };
+            for (row, x) in list.iter_mut() {
+                let nx = card.decay_of(mask, &self.signals[*row as usize], now);
+                if nx != *x {
+                    *x = nx;
+                    touched[*row as usize] = true;
+                    any = true;
                 }
             }
-            if touched {
-                self.sums[r] = self.row_sum(&acts);
-            }
-            self.activations[r] = acts;
+        }
+        if any {
+            self.resum(|r| touched[r]);
         }
     }
 
@@ -441,8 +471,8 @@ impl LeadIndex {
     }
 
     /// The lead's rule activations: the feature snapshot learning stores with an outcome.
-    pub fn activations(&self, id: LeadId) -> Option<&[(RuleId, f32)]> {
-        self.row_of(id).map(|r| &*self.activations[r])
+    pub fn activations(&self, id: LeadId) -> Option<Vec<(RuleId, f32)>> {
+        self.row_of(id).map(|r| self.row_activations(r))
     }
 
     pub fn signals(&self, id: LeadId) -> Option<&SignalSummary> {
@@ -489,16 +519,14 @@ impl LeadIndex {
             + self.stage.capacity()
             + self.owner.capacity() * 2
             + self.account.capacity() * 4
-            + self.activations.capacity() * size_of::<Box<[(RuleId, f32)]>>()
             + self.signals.capacity() * size_of::<SignalSummary>()
             + self.last_signal.capacity() * 8
             + self.search.memory_bytes();
-        let boxed: usize = self.activations.iter().map(|a| a.len() * 8).sum::<usize>()
-            + self
-                .signals
-                .iter()
-                .map(SignalSummary::heap_bytes)
-                .sum::<usize>();
+        let boxed: usize = self
+            .signals
+            .iter()
+            .map(SignalSummary::heap_bytes)
+            .sum::<usize>();
         // A hash map entry: key + value + one control byte, at its capacity.
         let postings: usize = self.postings.values().map(|v| v.capacity() * 8).sum();
         let accounts: usize = self
