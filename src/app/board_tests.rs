@@ -310,3 +310,41 @@ fn newest_activities_are_found_in_any_load_order() {
     assert_eq!(last.remove(7), None);
     assert_eq!(last.get(9), Some(90));
 }
+
+/// The same move on a book loaded from a database, whose leads the console reads from the
+/// store: the store holds the moved lead before the console hears of the move, and the
+/// column totals still take it, value and all, from the column it left to the one it
+/// entered — and back on undo.
+#[test]
+fn a_move_on_a_book_read_from_the_store_moves_the_column_totals() {
+    let (_dir, store) = crate::store::fixtures::store_with_leads(0);
+    store.insert_leads(&leads_with_values(12)).unwrap();
+    let data = super::worker::read_book(&store, "db".into(), false, NOW, &mut |_, _| {}).unwrap();
+    let mut app = App::new(Config::defaults(), NOW, 80, 24);
+    update(&mut app, Action::BookLoaded(Box::new(data)));
+    press(&mut app, '2');
+    let totals = |app: &App| {
+        let c = &app.board.columns;
+        [(c[0].count, c[0].value), (c[1].count, c[1].value)]
+    };
+    let before = totals(&app);
+    assert_eq!(before[0].0, 8);
+    let id = app.board.selected_id().unwrap();
+    let value = app.book.lead(id).unwrap().deal_value.unwrap();
+
+    let (mv, moved) = crate::store::stage::move_stage(&store, id, "Contacted", NOW).unwrap();
+    update(&mut app, Action::StageMoved(Box::new((mv.clone(), moved))));
+    assert_eq!(
+        totals(&app),
+        [
+            (before[0].0 - 1, before[0].1 - value),
+            (before[1].0 + 1, before[1].1 + value)
+        ]
+    );
+    assert_eq!(app.book.lead(id).unwrap().stage, "Contacted");
+
+    let back = crate::store::stage::undo_stage_move(&store, &mv).unwrap();
+    update(&mut app, Action::StageMoveUndone(Box::new((mv, back))));
+    assert_eq!(totals(&app), before);
+    assert_eq!(app.book.lead(id).unwrap().stage, "New");
+}
