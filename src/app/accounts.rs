@@ -10,7 +10,6 @@ use crate::core::index::AccountTotals;
 use crate::core::model::{DAY, LeadId, Timestamp};
 use crate::core::text::sanitize;
 
-use super::book::Book;
 use super::scoring::Scoring;
 
 /// How the ranking is computed, shown in the view's header.
@@ -37,14 +36,12 @@ fn rank_order(a: &AccountRow, b: &AccountRow) -> std::cmp::Ordering {
 /// has hundreds of thousands of accounts, and only a screenful is shown).
 pub type AccountRow = AccountTotals;
 
-/// One lead of the selected account, ready to draw.
+/// One lead of the selected account. Its fields are read when its row is drawn: an account
+/// can hold thousands of leads, each a read of the store, and a screen shows a dozen.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AccountLead {
     pub id: LeadId,
     pub probability: Option<f64>,
-    pub name: String,
-    pub stage: String,
-    pub owner: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -76,7 +73,7 @@ impl AccountsState {
     /// Rolls every lead up into its account from the index's columns (a pass on each core,
     /// not a walk over the book's leads), then ranks the accounts as far as the list shows
     /// them (see [`AccountsState::rank_upto`]).
-    pub fn rebuild(&mut self, book: &Book, scoring: Option<&Scoring>, now: Timestamp, height: u16) {
+    pub fn rebuild(&mut self, scoring: Option<&Scoring>, now: Timestamp, height: u16) {
         let keep = self.rows.get(self.selected).map(|r| r.account);
         match scoring {
             Some(s) => s
@@ -101,7 +98,7 @@ impl AccountsState {
         self.rank_upto(self.offset.max(self.selected) + acc_rows);
         self.stale = false;
         self.built = true;
-        self.select_account(book, scoring, now);
+        self.select_account(scoring, now);
     }
 
     /// Puts at least the first `n` rows (and a terminal's height more) in their final order.
@@ -123,7 +120,7 @@ impl AccountsState {
     }
 
     /// Builds the selected account's lead list, best first.
-    pub fn select_account(&mut self, book: &Book, scoring: Option<&Scoring>, now: Timestamp) {
+    pub fn select_account(&mut self, scoring: Option<&Scoring>, now: Timestamp) {
         self.lead_selected = 0;
         self.lead_offset = 0;
         self.leads = match (self.rows.get(self.selected), scoring) {
@@ -131,15 +128,9 @@ impl AccountsState {
                 .index
                 .account_leads(row.account, now)
                 .into_iter()
-                .filter_map(|e| {
-                    let lead = book.lead(e.id)?;
-                    Some(AccountLead {
-                        id: lead.id,
-                        probability: Some(e.priority.probability),
-                        name: sanitize(&lead.name).into_owned(),
-                        stage: sanitize(&lead.stage).into_owned(),
-                        owner: sanitize(&lead.owner).into_owned(),
-                    })
+                .map(|e| AccountLead {
+                    id: e.id,
+                    probability: Some(e.priority.probability),
                 })
                 .collect(),
             _ => Vec::new(),

@@ -468,6 +468,9 @@ fn update_view(app: &mut App, action: Action) -> Vec<Effect> {
             if app.screen == Screen::Welcome && !app.book.is_demo {
                 app.status = Some("opening the demo book…".into());
                 app.screen = Screen::Loading;
+                // The welcome book is empty; it lets go of the database it was read from,
+                // which the switch closes.
+                app.book.leads = book::Leads::default();
                 vec![Effect::OpenDemo]
             } else {
                 vec![]

@@ -201,6 +201,9 @@ pub fn run_console(opts: ConsoleOptions) -> Result<(), ConsoleError> {
                 }
                 app.status = Some("closing the book…".into());
                 terminal.draw(|frame| crate::ui::draw(frame, &app))?;
+                // The book reads its leads from the store: it lets go of it first, so that
+                // the session's handle is the last and the close flushes and seals.
+                app.book = super::book::Book::default();
                 session.close();
                 return Ok(());
             }

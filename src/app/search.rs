@@ -15,9 +15,9 @@ pub struct SearchHit {
     /// Index into the book's leads.
     pub index: usize,
     pub score: i64,
-    /// The lead's search text as shown: "name · email · account · title".
-    pub text: String,
-    /// Character positions in `text` that matched.
+    /// Character positions that matched in the lead's search text as shown ("name · email ·
+    /// account · title", [`super::book::search_text`]), which the overlay reads for the hits
+    /// it draws: up to [`MAX_HITS`] are kept, a screenful is shown.
     pub matched: Vec<usize>,
 }
 
@@ -55,7 +55,6 @@ impl SearchState {
                 let at = book.index_of(hit.id)?;
                 Some(SearchHit {
                     index: at,
-                    text: super::book::search_text(&book.lead_at(at)?),
                     score: hit.score,
                     matched: index
                         .search_text_of(hit.id)

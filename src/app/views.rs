@@ -42,8 +42,7 @@ fn refresh(app: &mut App) {
             layout_board(app);
         }
         Screen::Accounts if app.accounts.stale || !app.accounts.built => {
-            app.accounts
-                .rebuild(&app.book, app.scoring.as_ref(), now, app.height);
+            app.accounts.rebuild(app.scoring.as_ref(), now, app.height);
         }
         Screen::Queue if app.board.queue_stale => {
             app.board.queue_stale = false;
@@ -88,8 +87,7 @@ pub(super) fn warm_accounts(app: &mut App) {
     let ready = !matches!(app.screen, Screen::Loading | Screen::Welcome) && !app.preview;
     if ready && app.scoring.is_some() && (app.accounts.stale || !app.accounts.built) {
         let now = app.now;
-        app.accounts
-            .rebuild(&app.book, app.scoring.as_ref(), now, app.height);
+        app.accounts.rebuild(app.scoring.as_ref(), now, app.height);
         app.dirty |= app.screen == Screen::Accounts;
     }
 }
@@ -125,8 +123,7 @@ pub(super) fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 }
                 Screen::Accounts if app.accounts.move_by(delta, app.height) => {
                     let now = app.now;
-                    app.accounts
-                        .select_account(&app.book, app.scoring.as_ref(), now);
+                    app.accounts.select_account(app.scoring.as_ref(), now);
                 }
                 _ => {}
             }
@@ -236,11 +233,17 @@ fn apply_stored(app: &mut App, lead: crate::core::model::Lead, from: &str, to: &
             .and_then(|s| s.index.entry(id, now))
             .map(|e| e.priority.probability)
     };
-    // The lead as it was: the move changed its stage alone (the book may read the store,
-    // which holds the moved lead already).
+    // The lead as the totals counted it: the move changed its stage alone, and the index
+    // holds the deal value they were counted with (the book reads the store, which holds
+    // the moved lead already — and an import running beside may have filled in its value).
     if app.book.index_of(lead.id).is_some() {
+        let deal_value = match app.scoring.as_ref() {
+            Some(s) => s.index.deal_value_of(lead.id),
+            None => lead.deal_value,
+        };
         let old = crate::core::model::Lead {
             stage: from.to_string(),
+            deal_value,
             ..lead.clone()
         };
         let p = p_of(app, old.id);

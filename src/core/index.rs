@@ -475,6 +475,14 @@ impl LeadIndex {
         self.row_of(id).map(|r| self.row_activations(r))
     }
 
+    /// The deal value the index holds for the lead (`None`: unknown, or no such lead): what
+    /// its totals (the board's columns, the accounts' pipeline) were counted with.
+    pub fn deal_value_of(&self, id: LeadId) -> Option<f64> {
+        self.row_of(id)
+            .map(|r| self.deal_value[r])
+            .filter(|v| !v.is_nan())
+    }
+
     pub fn signals(&self, id: LeadId) -> Option<&SignalSummary> {
         self.row_of(id).map(|r| &self.signals[r])
     }

@@ -93,12 +93,16 @@ impl Widget for AccountsView<'_> {
             let score = l
                 .probability
                 .map_or("--".into(), |p| format!("{:>2.0}", (p * 100.0).min(99.0)));
-            let text = format!(
-                "  {score} {:<lname_w$} {:<12} {:<16}",
-                fit(&l.name, lname_w),
-                fit(&l.stage, 12),
-                fit(&l.owner, 16)
-            );
+            // Read as drawn: a dozen rows of an account that may hold thousands of leads.
+            let text = match app.book.lead(l.id) {
+                Some(lead) => format!(
+                    "  {score} {:<lname_w$} {:<12} {:<16}",
+                    fit(&sanitize(&lead.name), lname_w),
+                    fit(&sanitize(&lead.stage), 12),
+                    fit(&sanitize(&lead.owner), 16)
+                ),
+                None => format!("  {score} lead {} could not be read (see the log)", l.id),
+            };
             let style = if a.in_leads && i == a.lead_selected {
                 theme.selected()
             } else {

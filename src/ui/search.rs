@@ -80,8 +80,13 @@ pub fn render(
                 if i == state.selected { " ▸ " } else { "   " },
                 base,
             )];
+            // Read as drawn: a screenful of the kept hits.
+            let text = book.lead_at(hit.index).map_or_else(
+                || "(this lead could not be read; see the log)".to_string(),
+                |lead| crate::app::book::search_text(&lead),
+            );
             let mut next = hit.matched.iter().peekable();
-            for (ci, ch) in hit.text.chars().enumerate() {
+            for (ci, ch) in text.chars().enumerate() {
                 let matched = next.peek().is_some_and(|&&m| m == ci);
                 if matched {
                     next.next();

@@ -116,13 +116,14 @@ impl QueueState {
         pos: usize,
         now: Timestamp,
     ) -> Option<QueueRow> {
-        let lead = book.lead_at(self.at(pos)?)?;
+        let at = self.at(pos)?;
+        let id = book.id_at(at)?;
         let rank = if self.filter.is_empty() || scoring.is_none() {
             pos as u32 + 1
         } else {
-            self.ranks.get(&lead.id).copied().unwrap_or(0)
+            self.ranks.get(&id).copied().unwrap_or(0)
         };
-        let movement = match self.baseline.get(&lead.id) {
+        let movement = match self.baseline.get(&id) {
             // The first look ever has nothing to compare with.
             None if self.baseline.is_empty() => Movement::Same,
             None => Movement::New,
@@ -130,12 +131,30 @@ impl QueueState {
             Some(&was) if was < rank => Movement::Down(rank - was),
             Some(_) => Movement::Same,
         };
+        let probability = self.priority_at(pos).map(|p| p.probability);
+        // A lead the store cannot read keeps its row, so that the rows below stay where the
+        // selection counts them and a key never acts on another lead than the one shown.
+        let Some(lead) = book.lead_at(at) else {
+            return Some(QueueRow {
+                id,
+                rank,
+                movement,
+                probability,
+                name: format!("lead {id} could not be read (see the log)"),
+                account: String::new(),
+                stage: String::new(),
+                owner: String::new(),
+                next_action: String::new(),
+                due: DueState::None,
+                top_reason: None,
+            });
+        };
         let (next_action, due) = due_words(lead.next_action.as_ref().map(|n| n.due), now);
         Some(QueueRow {
             id: lead.id,
             rank,
             movement,
-            probability: self.priority_at(pos).map(|p| p.probability),
+            probability,
             name: sanitize(&lead.name).into_owned(),
             account: sanitize(&lead.account).into_owned(),
             stage: sanitize(&lead.stage).into_owned(),
