@@ -428,6 +428,7 @@ fn run(cli: Cli) -> CliResult {
         Some(Command::Restore { file }) => backup::restore(file, &db_path(&cli, &paths), now),
         Some(Command::Import { file, map, dry_run }) => {
             alloc::keep_freed_memory();
+            crate::store::use_bulk_write_cache();
             let plan = io::prepare_import(file, map)?;
             let db = db_path(&cli, &paths);
             let store = if *dry_run && !db.exists() {
@@ -440,6 +441,7 @@ fn run(cli: Cli) -> CliResult {
         Some(Command::Export { out }) => io::export(&open_store(&cli, &paths)?, out.as_ref()),
         Some(Command::Demo { leads, seed }) => {
             alloc::keep_freed_memory();
+            crate::store::use_bulk_write_cache();
             demo::run(&open_store(&cli, &paths)?, *leads, *seed, now)
         }
         Some(Command::List {

@@ -13,6 +13,7 @@ mod integrity;
 mod journal;
 mod open;
 pub use integrity::{check_notice, check_size, sealed};
+pub use open::use_bulk_write_cache;
 pub mod learning;
 pub mod paths;
 mod records;
