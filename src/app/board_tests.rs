@@ -311,17 +311,24 @@ fn newest_activities_are_found_in_any_load_order() {
     assert_eq!(last.get(9), Some(90));
 }
 
+/// A console whose book was loaded from a new database holding `leads` (it reads them from
+/// the store on demand).
+fn app_on_store(leads: Vec<Lead>) -> (tempfile::TempDir, crate::store::Store, App) {
+    let (dir, store) = crate::store::fixtures::store_with_leads(0);
+    store.insert_leads(&leads).unwrap();
+    let data = super::worker::read_book(&store, "db".into(), false, NOW, &mut |_, _| {}).unwrap();
+    let mut app = App::new(Config::defaults(), NOW, 80, 24);
+    update(&mut app, Action::BookLoaded(Box::new(data)));
+    (dir, store, app)
+}
+
 /// The same move on a book loaded from a database, whose leads the console reads from the
 /// store: the store holds the moved lead before the console hears of the move, and the
 /// column totals still take it, value and all, from the column it left to the one it
 /// entered — and back on undo.
 #[test]
 fn a_move_on_a_book_read_from_the_store_moves_the_column_totals() {
-    let (_dir, store) = crate::store::fixtures::store_with_leads(0);
-    store.insert_leads(&leads_with_values(12)).unwrap();
-    let data = super::worker::read_book(&store, "db".into(), false, NOW, &mut |_, _| {}).unwrap();
-    let mut app = App::new(Config::defaults(), NOW, 80, 24);
-    update(&mut app, Action::BookLoaded(Box::new(data)));
+    let (_dir, store, mut app) = app_on_store(leads_with_values(12));
     press(&mut app, '2');
     let totals = |app: &App| {
         let c = &app.board.columns;
@@ -361,11 +368,7 @@ fn a_move_on_a_book_read_from_the_store_moves_the_column_totals() {
 /// the rows below stay where the selection counts them and a key acts on the lead shown.
 #[test]
 fn a_lead_the_store_cannot_read_keeps_its_row_in_the_queue() {
-    let (_dir, store) = crate::store::fixtures::store_with_leads(0);
-    store.insert_leads(&leads_with_values(12)).unwrap();
-    let data = super::worker::read_book(&store, "db".into(), false, NOW, &mut |_, _| {}).unwrap();
-    let mut app = App::new(Config::defaults(), NOW, 80, 24);
-    update(&mut app, Action::BookLoaded(Box::new(data)));
+    let (_dir, store, mut app) = app_on_store(leads_with_values(12));
     let shown: Vec<LeadId> = app.queue.page.iter().map(|r| r.id).collect();
     assert!(shown.len() >= 4, "{shown:?}");
     let gone = shown[1];
