@@ -58,18 +58,10 @@ impl Leads {
         }
     }
 
-    /// Room for `leads` leads of about `bytes_each` bytes (kept only without a store), when
-    /// the memory is there (a refused reservation only means growing).
-    pub(super) fn reserve(&mut self, leads: usize, bytes_each: usize) {
+    /// Room for `leads` more leads' ids, when the memory is there (a refused reservation
+    /// only means growing).
+    pub(super) fn reserve(&mut self, leads: usize) {
         self.ids.try_reserve_exact(leads);
-        if self.source.is_some() {
-            return;
-        }
-        let _ = self
-            .bytes
-            .try_reserve_exact(leads.saturating_mul(bytes_each));
-        let _ = self.starts.try_reserve_exact(leads);
-        let _ = self.lens.try_reserve_exact(leads);
     }
 
     /// Appends a lead with its value as the store keeps it (`codec::encode(lead)`); a book

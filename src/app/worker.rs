@@ -278,7 +278,7 @@ pub fn read_book(
     // Room up front when the memory is there (a refused reservation only means growing).
     let (mut leads, mut last_activity) = (Leads::stored(store.clone()), Vec::new());
     // Untouched room costs no resident memory.
-    leads.reserve(rows, 0);
+    leads.reserve(rows);
     let _ = last_activity.try_reserve_exact(rows);
     let visit = |lead: Lead, value: &[u8], newest: Option<Timestamp>| {
         if let Some(at) = newest {
